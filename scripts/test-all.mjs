@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `npm test`: every check and every suite, in one run, ending with one line that sums them:
+// "N passed, N failed, N skipped". A stage that fails does not stop the later ones, so one
+// run shows everything that is wrong; the exit code is non-zero if anything failed.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const summaryDir = join(root, 'test-results', 'summary')
+rmSync(summaryDir, { recursive: true, force: true })
+mkdirSync(summaryDir, { recursive: true })
+
+const only = process.argv.slice(2)
+const npx = (...args) => ['npx', ...args]
+
+/** Each stage: a command, and how its counts are read (a JSON summary or pass/fail of the command). */
+const stages = [
+  { name: 'build', cmd: npx('electron-vite', 'build') },
+  { name: 'typecheck:node', cmd: npx('tsc', '-p', 'tsconfig.node.json') },
+  { name: 'typecheck:web', cmd: npx('vue-tsc', '-p', 'tsconfig.web.json') },
+  { name: 'typecheck:tests', cmd: npx('vue-tsc', '-p', 'tsconfig.test.json') },
+  { name: 'lint', cmd: npx('eslint', '--max-warnings', '0', '.') },
+  { name: 'format', cmd: npx('prettier', '--check', '.') },
+  { name: 'unit', cmd: npx('vitest', 'run'), summary: 'vitest-raw.json', read: readVitest },
+  { name: 'agent', cmd: ['python3', 'tests/agent/run_all.py'], summary: 'agent.json', read: readPlain },
+  { name: 'e2e', cmd: npx('playwright', 'test'), summary: 'e2e-raw.json', read: readPlaywright },
+  {
+    name: 'electron',
+    cmd: npx('playwright', 'test', '-c', 'tests/electron/playwright.config.ts'),
+    summary: 'electron-raw.json',
+    read: readPlaywright
+  },
+  { name: 'electronegativity', cmd: ['node', 'scripts/electronegativity-check.mjs'] }
+]
+
+function readVitest(j) {
+  return { passed: j.numPassedTests ?? 0, failed: j.numFailedTests ?? 0, skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0) }
+}
+function readPlain(j) {
+  return { passed: j.passed ?? 0, failed: j.failed ?? 0, skipped: j.skipped ?? 0 }
+}
+function readPlaywright(j) {
+  const s = j.stats ?? {}
+  return { passed: s.expected ?? 0, failed: (s.unexpected ?? 0) + (s.flaky ?? 0), skipped: s.skipped ?? 0 }
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const rows = []
+for (const stage of stages) {
+  if (only.length && !only.includes(stage.name)) continue
+  const started = Date.now()
+  console.log(`\n=== ${stage.name}: ${stage.cmd.join(' ')}`)
+  const res = spawnSync(stage.cmd[0], stage.cmd.slice(1), { cwd: root, stdio: 'inherit', env: process.env })
+  const ok = res.status === 0
+  let counts = ok ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }
+  if (stage.summary) {
+    const file = join(summaryDir, stage.summary)
+    if (existsSync(file)) {
+      try {
+        counts = stage.read(JSON.parse(readFileSync(file, 'utf8')))
+        // A runner that exited non-zero with no failed test still failed (a crash, a config error).
+        if (!ok && counts.failed === 0) counts.failed = 1
+      } catch (err) {
+        console.error(`${stage.name}: unreadable summary ${file}: ${err.message}`)
+        counts = { passed: 0, failed: 1, skipped: 0 }
+      }
+    } else if (ok) {
+      console.error(`${stage.name}: exited 0 but wrote no summary (${file}); counted as a failure`)
+      counts = { passed: 0, failed: 1, skipped: 0 }
+    }
+  }
+  for (const k of Object.keys(totals)) totals[k] += counts[k]
+  rows.push({ stage: stage.name, ...counts, seconds: ((Date.now() - started) / 1000).toFixed(1) })
+}
+
+console.log('\n=== summary')
+for (const r of rows) console.log(`${r.stage.padEnd(18)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed ${String(r.skipped).padStart(4)} skipped  ${r.seconds}s`)
+const last = `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`
+writeFileSync(join(summaryDir, 'last-line.txt'), last + '\n')
+console.log(last)
+process.exit(totals.failed > 0 ? 1 : 0)

@@ -1,0 +1,117 @@
+// LoopscopeApi: the one interface the renderer uses to reach the host. Implemented by the
+// preload bridge (Electron IPC) and by the web bridge (WebSocket); served by one
+// host-side implementation (src/host/api-server.ts).
+
+import type { TraceEvent, TraceHeader } from './trace-types'
+import type { Breakpoints } from './agent-protocol'
+
+export interface ExampleInfo {
+  name: string
+  path: string
+  description: string
+}
+
+export interface HostInfo {
+  kind: 'electron' | 'web'
+  version: string
+  platform: string
+  /** A script the app was launched with (CLI argument or bundled example), if any. */
+  initialScript: string | null
+  /** Start running the initial script right away. */
+  autoRun: boolean
+  examples: ExampleInfo[]
+}
+
+export interface RunRequest {
+  script: string
+  args?: string[]
+  cwd?: string
+  python?: string
+  env?: Record<string, string>
+  pauseAtStart?: boolean
+  compat?: boolean
+}
+
+export type SessionState = 'idle' | 'starting' | 'running' | 'paused' | 'exited'
+
+export interface SessionInfo {
+  id: number
+  script: string
+  python: string
+  state: SessionState
+}
+
+/** Events travel in batches: one message per batch, never one per event. */
+export interface TraceBatch {
+  session: number
+  /** Index of the first event of this batch within the session's stream. */
+  from: number
+  events: TraceEvent[]
+  /** Set on the first batch of a session. */
+  header?: TraceHeader
+}
+
+export interface SessionStatus {
+  session: number
+  state: SessionState
+  exitCode?: number | null
+  signal?: string | null
+  message?: string
+}
+
+export type ExportImageFormat = 'png' | 'svg'
+
+export interface SavedFile {
+  /** Where it was saved (Electron) or null when handed to the browser as a download. */
+  path: string | null
+  /** Base64 content for the web host to offer as a download. */
+  data?: string
+  name: string
+  mime: string
+}
+
+export type Unsubscribe = () => void
+
+export interface LoopscopeApi {
+  getInfo(): Promise<HostInfo>
+  /** Native Open dialog in Electron; null in the web host (the UI offers a path field). */
+  pickScript(): Promise<string | null>
+  run(req: RunRequest): Promise<SessionInfo>
+  stop(): Promise<void>
+  pause(): Promise<void>
+  resume(): Promise<void>
+  stepTick(): Promise<void>
+  stepCallback(): Promise<void>
+  setBreakpoints(bp: Breakpoints): Promise<void>
+  /** Write text to the program's stdin. */
+  writeStdin(data: string): Promise<void>
+  closeStdin(): Promise<void>
+  /** SIGINT to the program (Ctrl+C in the console). */
+  interrupt(): Promise<void>
+  /** Save a file the renderer produced (image or trace) through the host. */
+  saveFile(name: string, mime: string, base64: string): Promise<SavedFile>
+  /** Open a saved trace; its events arrive through onBatch as a finished session. */
+  openTrace(path: string): Promise<SessionInfo>
+  onBatch(cb: (batch: TraceBatch) => void): Unsubscribe
+  onStatus(cb: (status: SessionStatus) => void): Unsubscribe
+}
+
+/** Method names of LoopscopeApi that are calls (not subscriptions). */
+export type ApiMethod = Exclude<keyof LoopscopeApi, 'onBatch' | 'onStatus'>
+
+export const API_METHODS: readonly ApiMethod[] = [
+  'getInfo',
+  'pickScript',
+  'run',
+  'stop',
+  'pause',
+  'resume',
+  'stepTick',
+  'stepCallback',
+  'setBreakpoints',
+  'writeStdin',
+  'closeStdin',
+  'interrupt',
+  'saveFile',
+  'openTrace'
+] as const
