@@ -72,6 +72,14 @@ export interface SavedFile {
 
 export type Unsubscribe = () => void
 
+/** What the application menu (Electron) asks the renderer to do; it acts as on its own buttons. */
+export type MenuCommand =
+  | { action: 'open-script'; path: string; args?: string[]; autoRun?: boolean }
+  | { action: 'open-trace'; path: string }
+  | { action: 'run' | 'stop' | 'pause' | 'resume' | 'step-tick' | 'step-callback' }
+  | { action: 'export-image'; format: 'png' | 'svg' }
+  | { action: 'export-trace' }
+
 export interface LoopscopeApi {
   getInfo(): Promise<HostInfo>
   /** Native Open dialog in Electron; null in the web host (the UI offers a path field). */
@@ -94,10 +102,14 @@ export interface LoopscopeApi {
   openTrace(path: string): Promise<SessionInfo>
   onBatch(cb: (batch: TraceBatch) => void): Unsubscribe
   onStatus(cb: (status: SessionStatus) => void): Unsubscribe
+  /** Application-menu commands (Electron); the web bridge never calls back. */
+  onMenu(cb: (cmd: MenuCommand) => void): Unsubscribe
+  /** The file-system path of a dropped File (Electron's webUtils); null in the browser. */
+  pathForFile(file: unknown): string | null
 }
 
-/** Method names of LoopscopeApi that are calls (not subscriptions). */
-export type ApiMethod = Exclude<keyof LoopscopeApi, 'onBatch' | 'onStatus'>
+/** Method names of LoopscopeApi that cross to the host (not subscriptions or local helpers). */
+export type ApiMethod = Exclude<keyof LoopscopeApi, 'onBatch' | 'onStatus' | 'onMenu' | 'pathForFile'>
 
 export const API_METHODS: readonly ApiMethod[] = [
   'getInfo',

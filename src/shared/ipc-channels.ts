@@ -13,7 +13,8 @@ export const INVOKE_CHANNELS: readonly string[] = API_METHODS.map(invokeChannel)
 /** Host → renderer pushes. */
 export const PUSH_CHANNELS = {
   batch: `${CHANNEL_PREFIX}push:batch`,
-  status: `${CHANNEL_PREFIX}push:status`
+  status: `${CHANNEL_PREFIX}push:status`,
+  menu: `${CHANNEL_PREFIX}push:menu`
 } as const
 
 export const isLoopscopeChannel = (name: string): boolean =>
