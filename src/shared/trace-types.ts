@@ -75,8 +75,14 @@ export interface LoopStartEvent extends Base {
   /** False when the loop is not ours (uvloop, a custom loop class): it cannot be drawn. */
   instrumented?: boolean
 }
-export interface LoopStopEvent extends Base { type: 'loop.stop'; loop: number }
-export interface LoopCloseEvent extends Base { type: 'loop.close'; loop: number }
+export interface LoopStopEvent extends Base {
+  type: 'loop.stop'
+  loop: number
+}
+export interface LoopCloseEvent extends Base {
+  type: 'loop.close'
+  loop: number
+}
 
 /** Defines a callback id once; handle events refer to it as `cb`. */
 export interface CallbackEvent extends Base {
@@ -97,7 +103,11 @@ export interface TickBeginEvent extends Base {
   /** Snapshot of I/O watchers: [fd, 'r' | 'w', cb id]. Present on keyframes. */
   io?: [number, 'r' | 'w', number][]
 }
-export interface TickEndEvent extends Base { type: 'tick.end'; loop: number; tick: number }
+export interface TickEndEvent extends Base {
+  type: 'tick.end'
+  loop: number
+  tick: number
+}
 
 export interface SelectEvent extends Base {
   type: 'select'
@@ -127,8 +137,16 @@ export interface TimerScheduleEvent extends Base {
   when: number
   task?: number | null
 }
-export interface TimerCancelEvent extends Base { type: 'timer.cancel'; loop: number; handle: number }
-export interface TimerDueEvent extends Base { type: 'timer.due'; loop: number; handle: number }
+export interface TimerCancelEvent extends Base {
+  type: 'timer.cancel'
+  loop: number
+  handle: number
+}
+export interface TimerDueEvent extends Base {
+  type: 'timer.due'
+  loop: number
+  handle: number
+}
 
 export interface HandleBeginEvent extends Base {
   type: 'handle.begin'
@@ -202,6 +220,10 @@ export interface BlockedEvent extends Base {
   task?: number | null
   elapsed: number
   stack: Frame[]
+  /** Label of the blocking callback (the handle's begin may be written after this event). */
+  label?: string
+  /** asyncio's own repr of the blocking handle. */
+  handleRepr?: string
 }
 export interface BlockedEndEvent extends Base {
   type: 'blocked.end'
@@ -210,7 +232,8 @@ export interface BlockedEndEvent extends Base {
   total: number
 }
 
-export type ProblemKind = 'never-retrieved' | 'never-awaited' | 'slow-callback' | 'blocked' | 'task-failed' | 'other'
+export type ProblemKind =
+  'never-retrieved' | 'never-awaited' | 'slow-callback' | 'blocked' | 'task-failed' | 'other'
 export interface ProblemEvent extends Base {
   type: 'problem'
   kind: ProblemKind
@@ -232,14 +255,28 @@ export interface PausedEvent extends Base {
   tick: number
   reason: PauseReason
   detail?: string
+  /** Keyframe of the queues at the hold point (same shapes as on tick.begin). */
+  ready?: number[]
+  timers?: [number, number][]
+  io?: [number, 'r' | 'w', number][]
 }
-export interface ResumedEvent extends Base { type: 'resumed'; loop: number }
+export interface ResumedEvent extends Base {
+  type: 'resumed'
+  loop: number
+  /** Real seconds the loop was held (excluded from loop time). */
+  held?: number
+  /** The command that ended the hold. */
+  how?: 'resume' | 'step-tick' | 'step-callback'
+}
 export interface StacksEvent extends Base {
   type: 'stacks'
   loop: number
   tasks: { task: number; stack: Frame[] }[]
 }
-export interface DroppedEvent extends Base { type: 'dropped'; count: number }
+export interface DroppedEvent extends Base {
+  type: 'dropped'
+  count: number
+}
 
 // Added by the host.
 export interface OutputEvent extends Base {

@@ -1,0 +1,165 @@
+"""Installing the agent: the event channel, the loop classes, the shims.
+
+Every selector loop a program can make goes through one of three names: the default
+policy's `_loop_factory`, `asyncio.SelectorEventLoop` and (3.13+) `asyncio.EventLoop`.
+Replacing those with an instrumented subclass reaches `asyncio.run`, `Runner`,
+`get_event_loop`, `new_event_loop` and code that names the class directly, in any thread,
+and survives a program (or test suite) that resets the policy.
+"""
+
+import atexit
+import datetime
+import os
+import sys
+import threading
+
+from . import compat, control, hooks, watchdog
+from .loop import is_instrumented, make_loop_class
+from .writer import get_writer, open_writer, reset_in_child, header
+
+ENV_EVENT_FD = "LOOPSCOPE_EVENT_FD"
+ENV_CMD_FD = "LOOPSCOPE_CMD_FD"
+ENV_PAUSE_AT_START = "LOOPSCOPE_PAUSE_AT_START"
+ENV_BLOCKED_MS = "LOOPSCOPE_BLOCKED_MS"
+ENV_COMPAT = "LOOPSCOPE_COMPAT"
+
+_installed = False
+loop_class = None
+
+
+def _fd_from_env(name):
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        fd = int(value)
+        os.fstat(fd)
+    except (ValueError, OSError):
+        return None
+    try:
+        # The program's own subprocesses must not inherit our channels.
+        os.set_inheritable(fd, False)
+    except OSError:
+        pass
+    return fd
+
+
+def _patch_loop_classes():
+    global loop_class
+    import asyncio
+    from asyncio import events as aio_events
+
+    if sys.platform == "win32":
+        from asyncio import windows_events as platform_events
+    else:
+        from asyncio import unix_events as platform_events
+
+    base = platform_events.SelectorEventLoop
+    loop_class = make_loop_class(base, base.__name__)
+    for module in (asyncio, platform_events):
+        module.SelectorEventLoop = loop_class
+        if hasattr(module, "EventLoop"):
+            module.EventLoop = loop_class
+
+    policy_base = platform_events.DefaultEventLoopPolicy
+    if sys.platform == "win32":
+        policy_base = getattr(platform_events, "WindowsSelectorEventLoopPolicy", policy_base)
+    policy_class = type(policy_base.__name__, (policy_base,), {
+        "_loop_factory": loop_class,
+        "__module__": policy_base.__module__,
+    })
+    policy_class.__qualname__ = policy_base.__qualname__
+    for module in (asyncio, platform_events):
+        if hasattr(module, "DefaultEventLoopPolicy"):
+            module.DefaultEventLoopPolicy = policy_class
+    for name in ("_DefaultEventLoopPolicy",):
+        if hasattr(aio_events, name):
+            setattr(aio_events, name, policy_class)
+    # A policy made before we ran (nothing in a fresh interpreter, but be sure).
+    current = getattr(aio_events, "_event_loop_policy", None)
+    if current is not None and type(current) is policy_base:
+        aio_events._event_loop_policy = None
+    _watch_foreign_policies(aio_events)
+
+
+def _watch_foreign_policies(aio_events):
+    """Say so when a loop that is not ours (uvloop, a custom class) starts."""
+    original = aio_events._set_running_loop
+
+    def _set_running_loop(loop):
+        if loop is not None and not is_instrumented(loop):
+            key = type(loop)
+            if key not in _foreign_seen:
+                _foreign_seen.add(key)
+                hooks.notice("This program runs its event loop on %s.%s, which Loopscope cannot "
+                             "instrument: that loop cannot be drawn (its output and exit code are "
+                             "still shown)." % (key.__module__, key.__qualname__), "warning")
+        return original(loop)
+
+    aio_events._set_running_loop = _set_running_loop
+    import asyncio
+
+    if getattr(asyncio, "_set_running_loop", None) is original:
+        asyncio._set_running_loop = _set_running_loop
+
+
+_foreign_seen = set()
+
+
+def _install_exit_paths():
+    writer = get_writer()
+    atexit.register(writer.flush)
+    real_exit = os._exit
+
+    def _exit(status):
+        try:
+            for loop in control.registry.all():
+                if loop._ls_thread is threading.current_thread():
+                    loop._ls_encode(__import__("time").monotonic())
+            get_writer().flush()
+        except Exception:
+            pass
+        real_exit(status)
+
+    _exit.__wrapped__ = real_exit
+    os._exit = _exit
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=reset_in_child)
+
+
+def install(argv, script):
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    env = os.environ
+    event_fd = _fd_from_env(ENV_EVENT_FD)
+    cmd_fd = _fd_from_env(ENV_CMD_FD)
+    writer = open_writer(event_fd)
+    settings = control.settings
+    settings.pause_at_start = env.get(ENV_PAUSE_AT_START) == "1" and cmd_fd is not None
+    settings.channel_open = cmd_fd is not None
+    try:
+        settings.blocked_ms = float(env.get(ENV_BLOCKED_MS) or 100)
+    except ValueError:
+        settings.blocked_ms = 100.0
+    use_compat = env.get(ENV_COMPAT, "1") != "0"
+    # The program sees the environment it would have had without us.
+    for name in (ENV_EVENT_FD, ENV_CMD_FD, ENV_PAUSE_AT_START, ENV_BLOCKED_MS, ENV_COMPAT):
+        env.pop(name, None)
+
+    writer.emit(header(
+        argv=list(argv), script=script,
+        started=datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z"),
+        python=".".join(map(str, sys.version_info[:3])), pid=os.getpid(), cwd=os.getcwd(),
+    ))
+    _patch_loop_classes()
+    hooks.install_never_awaited_hook()
+    if use_compat:
+        compat.install()
+    _install_exit_paths()
+    if cmd_fd is not None:
+        control.start_command_reader(cmd_fd)
+    # Started now rather than with the first loop, so the program (and CPython's tests,
+    # which count threads around each test) never sees the thread count change.
+    watchdog.ensure_started()

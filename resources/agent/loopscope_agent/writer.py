@@ -1,0 +1,115 @@
+"""The event channel: NDJSON lines written to a file descriptor of our own.
+
+Writes block when the reader is slow, which is the backpressure the format promises: no
+event is ever dropped to keep up. If the channel breaks (the host went away) the writer
+turns itself off and counts what it could not write; the program goes on.
+"""
+
+import json
+import os
+import threading
+
+from . import events
+
+# Large enough that a busy loop makes few system calls, small enough that a live view
+# never waits long behind a batch.
+BATCH_CHARS = 1 << 18
+
+_dumps = json.JSONEncoder(separators=(",", ":"), default=repr).encode
+
+
+class EventWriter:
+    def __init__(self, fd):
+        self.fd = fd
+        self.enabled = fd is not None
+        self.lock = threading.Lock()
+        self.dropped = 0
+        self.written = 0
+        self.pending = []
+        self.pending_chars = 0
+
+    def push(self, text):
+        """Queue complete lines (each ending in a newline); written in batches."""
+        if not self.enabled or not text:
+            return
+        with self.lock:
+            self.pending.append(text)
+            self.pending_chars += len(text)
+            if self.pending_chars >= BATCH_CHARS:
+                self._write_pending()
+
+    def flush(self):
+        if self.pending:
+            with self.lock:
+                self._write_pending()
+
+    def write_text(self, text):
+        self.push(text)
+        self.flush()
+
+    def _write_pending(self):
+        if not self.pending:
+            return
+        text = "".join(self.pending)
+        self.pending = []
+        self.pending_chars = 0
+        if not self.enabled:
+            return
+        data = text.encode("utf-8", "backslashreplace")
+        view = memoryview(data)
+        try:
+            while view:
+                n = os.write(self.fd, view)
+                view = view[n:]
+            self.written += len(data)
+        except OSError:
+            # The host closed the channel: nothing can be said any more, and the
+            # program must not notice.
+            self.enabled = False
+            self.dropped += text.count("\n")
+
+    def emit(self, obj):
+        """Write one event now, after everything queued before it."""
+        self.write_text(_dumps(obj) + "\n")
+
+    def disable(self):
+        self.enabled = False
+
+
+def dumps(obj):
+    return _dumps(obj)
+
+
+_writer = EventWriter(None)
+
+
+def get_writer():
+    return _writer
+
+
+def open_writer(fd):
+    global _writer
+    _writer = EventWriter(fd)
+    return _writer
+
+
+def reset_in_child():
+    """A forked child shares our descriptor; its lines would interleave with ours."""
+    _writer.disable()
+    _writer.pending = []
+    # The parent may have held the lock at the moment of the fork.
+    _writer.lock = threading.Lock()
+
+
+def header(argv, script, started, python, pid, cwd):
+    return {
+        "type": events.HEADER,
+        "format": events.FORMAT,
+        "version": events.VERSION,
+        "python": python,
+        "pid": pid,
+        "argv": argv,
+        "script": script,
+        "cwd": cwd,
+        "started": started,
+    }

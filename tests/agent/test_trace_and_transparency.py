@@ -1,0 +1,212 @@
+import os
+import sys
+import tempfile
+import textwrap
+import unittest
+
+from harness import EXAMPLES, agent_events, program, run_bare, run_traced
+
+
+def write_program(source):
+    handle = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)
+    handle.write(textwrap.dedent(source))
+    handle.close()
+    return handle.name
+
+
+class TraceIsWellFormed(unittest.TestCase):
+    def test_header_first_and_every_event_known_with_time(self):
+        code, _out, _err, events = run_traced([program("steps.py")])
+        self.assertEqual(code, 0)
+        self.assertEqual(events[0]["type"], "header")
+        self.assertEqual(events[0]["format"], "loopscope-trace")
+        self.assertEqual(events[0]["pid"] > 0, True)
+        for event in events[1:]:
+            self.assertIn(event["type"], agent_events.ALL, event)
+            self.assertIsInstance(event["t"], (int, float), event)
+        types = {event["type"] for event in events}
+        for needed in ("loop.start", "loop.stop", "loop.close", "tick.begin", "tick.end", "select",
+                       "handle.schedule", "handle.begin", "handle.end", "task.create", "task.state",
+                       "callback"):
+            self.assertIn(needed, types)
+
+    def test_every_handle_that_begins_ends_and_refers_to_a_defined_callback(self):
+        _code, _out, _err, events = run_traced([program("steps.py")])
+        callbacks = {e["cb"] for e in events if e["type"] == "callback"}
+        begun = [e["handle"] for e in events if e["type"] == "handle.begin"]
+        ended = [e["handle"] for e in events if e["type"] == "handle.end"]
+        self.assertEqual(begun, ended)
+        for event in events:
+            if event["type"] in ("handle.begin", "handle.schedule", "timer.schedule"):
+                self.assertIn(event["cb"], callbacks)
+
+    def test_task_states_name_result_and_failure(self):
+        _code, out, _err, events = run_traced([program("failing.py")])
+        self.assertEqual(out, b"caught\n")
+        names = {e["task"]: e["name"] for e in events if e["type"] == "task.create"}
+        doomed = [k for k, v in names.items() if v == "doomed"][0]
+        failed = [e for e in events if e["type"] == "task.state" and e["task"] == doomed and e["state"] == "failed"]
+        self.assertEqual(len(failed), 1)
+        self.assertEqual(failed[0]["exc"]["type"], "RuntimeError")
+        self.assertIn("boom", failed[0]["exc"]["traceback"])
+        waiting = [e for e in events if e["type"] == "task.state" and e["task"] == doomed and e["state"] == "waiting"]
+        self.assertEqual(waiting[0]["awaiting"]["kind"], "sleep")
+        done = [e for e in events if e["type"] == "task.state" and e["state"] == "done"]
+        self.assertTrue(done)
+
+
+class ProgramBehavesAsWithoutLoopscope(unittest.TestCase):
+    def assert_same(self, args, stdin=b"", cwd=None):
+        bare = run_bare(args, stdin=stdin, cwd=cwd)
+        traced = run_traced(args, stdin=stdin, cwd=cwd)
+        self.assertEqual(traced[0], bare[0], traced[2])
+        self.assertEqual(traced[1], bare[1])
+        self.assertEqual(traced[2], bare[2])
+        return traced
+
+    def test_output_is_byte_identical(self):
+        path = write_program("""
+            import asyncio, sys
+            async def talk(i):
+                for j in range(50):
+                    print("out", i, j)
+                    sys.stderr.write("err %d %d\\n" % (i, j))
+                    sys.stdout.buffer.write(bytes([j, 255, 0]))
+                    await asyncio.sleep(0)
+            async def main():
+                await asyncio.gather(*(talk(i) for i in range(5)))
+            asyncio.run(main())
+        """)
+        self.assert_same([path])
+
+    def test_sys_exit_code_is_kept(self):
+        self.assert_same([write_program("import sys, asyncio\nasyncio.run(asyncio.sleep(0))\nsys.exit(3)\n")])
+
+    def test_uncaught_exception_exits_1_with_the_same_traceback(self):
+        traced = self.assert_same([write_program("""
+            import asyncio
+            async def boom():
+                raise ValueError("bad value")
+            asyncio.run(boom())
+        """)])
+        self.assertEqual(traced[0], 1)
+        self.assertIn(b"ValueError: bad value", traced[2])
+
+    def test_os_exit_code_is_kept_and_trace_flushed(self):
+        traced = self.assert_same([write_program("""
+            import asyncio, os
+            async def main():
+                print("bye", flush=True)
+                os._exit(7)
+            asyncio.run(main())
+        """)])
+        self.assertEqual(traced[0], 7)
+        self.assertIn("handle.begin", {e["type"] for e in traced[3]})
+
+    def test_stdin_argv_file_and_path_are_as_python_sets_them(self):
+        path = write_program("""
+            import sys, os, asyncio
+            data = sys.stdin.read()
+            async def main():
+                print(repr(data), sys.argv, __file__, sys.path[0] == os.path.dirname(os.path.realpath(__file__)))
+                print(any(p.endswith(os.path.join("resources", "agent")) for p in sys.path))
+                print(sorted(k for k in os.environ if k.startswith("LOOPSCOPE")))
+            asyncio.run(main())
+        """)
+        traced = self.assert_same([path, "one", "two words"], stdin=b"typed input\n")
+        self.assertIn(b"'typed input\\n'", traced[1])
+        self.assertIn(b"False\n[]", traced[1])
+
+    def test_module_mode_runs_like_python_dash_m(self):
+        folder = tempfile.mkdtemp()
+        with open(os.path.join(folder, "modprog.py"), "w") as handle:
+            handle.write("import sys, asyncio\nprint(__name__, sys.argv, sys.path[0])\nasyncio.run(asyncio.sleep(0))\n")
+        bare = run_bare(["-m", "modprog", "x"], cwd=folder)
+        traced = run_traced(["--module", "modprog", "x"], cwd=folder)
+        self.assertEqual((traced[0], traced[1], traced[2]), bare)
+
+    def test_syntax_error_reports_like_python(self):
+        self.assert_same([write_program("def broken(:\n    pass\n")])
+
+
+class EveryLoopIsInstrumented(unittest.TestCase):
+    def test_each_way_of_making_a_loop(self):
+        path = write_program("""
+            import asyncio, sys, threading
+            async def hello(tag):
+                await asyncio.sleep(0)
+                print(tag)
+            asyncio.run(hello("run"))
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(hello("new_event_loop"))
+            loop.close()
+            loop = asyncio.SelectorEventLoop()
+            loop.run_until_complete(hello("SelectorEventLoop"))
+            loop.close()
+            asyncio.set_event_loop_policy(None)
+            loop = asyncio.new_event_loop()
+            loop.call_soon(loop.stop)
+            loop.run_forever()
+            loop.close()
+            print("run_forever")
+            if sys.version_info >= (3, 11):
+                with asyncio.Runner() as runner:
+                    runner.run(hello("Runner"))
+            else:
+                print("Runner")
+            t = threading.Thread(target=lambda: asyncio.run(hello("thread")), name="worker-thread")
+            t.start(); t.join()
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.split(), [b"run", b"new_event_loop", b"SelectorEventLoop", b"run_forever", b"Runner", b"thread"])
+        starts = [e for e in events if e["type"] == "loop.start"]
+        self.assertEqual(len({e["loop"] for e in starts}), 6 if sys.version_info >= (3, 11) else 5)
+        self.assertTrue(all(e["instrumented"] for e in starts))
+        self.assertIn("worker-thread", {e["threadName"] for e in starts})
+
+    def test_a_foreign_loop_class_is_announced(self):
+        path = write_program("""
+            import asyncio, selectors
+            from asyncio import base_events
+            class Custom(asyncio.AbstractEventLoop.__mro__[0]):
+                pass
+            import asyncio.selector_events as se
+            loop = se.BaseSelectorEventLoop(selectors.DefaultSelector())
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+            print("ok")
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual(out, b"ok\n", err)
+        notices = [e["message"] for e in events if e["type"] == "notice"]
+        self.assertTrue(any("cannot be drawn" in m for m in notices), notices)
+
+
+class AgentFailuresNeverBreakTheProgram(unittest.TestCase):
+    def test_a_failing_hook_is_disabled_with_a_notice(self):
+        path = write_program("""
+            import asyncio
+            class Evil:
+                def __call__(self):
+                    print("called")
+                def __getattribute__(self, name):
+                    if name in ("__call__", "__class__"):
+                        return object.__getattribute__(self, name)
+                    raise RuntimeError("hostile attribute")
+            async def main():
+                asyncio.get_running_loop().call_soon(Evil())
+                await asyncio.sleep(0.01)
+                print("still running")
+            asyncio.run(main())
+        """)
+        bare = run_bare([path])
+        code, out, err, events = run_traced([path])
+        self.assertEqual((code, out, err), bare)
+        notices = [e for e in events if e["type"] == "notice"]
+        self.assertTrue(any("turned off" in n["message"] for n in notices), notices)
+
+
+if __name__ == "__main__":
+    unittest.main()
