@@ -30,6 +30,9 @@ export const pickScript = (win: BrowserWindow | null): Promise<string | null> =>
 export const pickTrace = (win: BrowserWindow | null): Promise<string | null> =>
   pickFile(win, 'Open Trace', TRACE_FILTERS)
 
+export const pickPython = (win: BrowserWindow | null): Promise<string | null> =>
+  pickFile(win, 'Choose a Python interpreter', [])
+
 const FILTER_BY_MIME: Record<string, { name: string; extensions: string[] }> = {
   'image/png': { name: 'PNG image', extensions: ['png'] },
   'image/svg+xml': { name: 'SVG image', extensions: ['svg'] },

@@ -8,14 +8,14 @@ import { join } from 'node:path'
 import { API_METHODS } from '../shared/api'
 import { invokeChannel, PUSH_CHANNELS } from '../shared/ipc-channels'
 import { ApiServer } from '../host/api-server'
-import { pickScript, pickTrace, saveWithDialog } from './dialogs'
+import { pickPython, pickScript, pickTrace, saveWithDialog } from './dialogs'
 import { InvokeGuard } from './invoke-guard'
 import { readJsonFile, writeJsonFile } from './json-file'
 import { documentKind, launchFromAdditionalData, parseLaunchArgs, type LaunchRequest } from './launch-args'
 import { MENU_PUSH_CHANNEL, type MenuCommand } from './menu-commands'
 import { buildMenuTemplate } from './menu-template'
 import { preloadPath, rendererUrl, resourcesDir, userDataFile } from './paths'
-import { RecentList, type RecentEntry } from './recent-list'
+import type { RecentEntry } from './recent-list'
 import { hardenAllWebContents, hardenSession, openExternalSafely } from './security'
 import type { SenderFacts, TrustedRenderer } from './sender-policy'
 import { MIN_WINDOW_SIZE, restoreWindowState, windowStateOf } from './window-state'
@@ -79,8 +79,6 @@ function startShell(first: LaunchRequest): void {
 
   void app.whenReady().then(() => {
     hardenSession()
-    const recent = new RecentList(userDataFile('recent.json'))
-
     const server = new ApiServer({
       kind: 'electron',
       resourcesDir: resourcesDir(),
@@ -90,8 +88,13 @@ function startShell(first: LaunchRequest): void {
       ...(first.python ? { python: first.python } : {}),
       pickScript: () => pickScript(win),
       saveFile: (name, mime, data) => saveWithDialog(win, name, mime, data),
-      traceDir: join(app.getPath('userData'), 'traces')
+      traceDir: join(app.getPath('userData'), 'traces'),
+      dataDir: app.getPath('userData'),
+      pickPython: () => pickPython(win)
     })
+    // The host keeps the list (runs and opened traces are added there); the shell mirrors it
+    // into the OS's recent documents and the Open Recent menu.
+    const recent = server.recent
 
     const push = (channel: string, payload: unknown): void => {
       if (win && !win.isDestroyed() && !win.webContents.isDestroyed()) win.webContents.send(channel, payload)
@@ -105,7 +108,7 @@ function startShell(first: LaunchRequest): void {
       if (typeof path !== 'string') return
       // Remembering is a convenience: a failure here must not fail the call that succeeded.
       try {
-        recent.add(kind, path)
+        if (kind === 'trace') recent.add(kind, path)
         app.addRecentDocument(path)
         installMenu()
       } catch (e) {

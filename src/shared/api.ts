@@ -4,6 +4,14 @@
 
 import type { TraceEvent, TraceHeader } from './trace-types'
 import type { Breakpoints } from './agent-protocol'
+import type {
+  InterpreterDiscovery,
+  RecentEntry,
+  RunConfig,
+  RunConfigInput,
+  Settings,
+  SettingsState
+} from './settings-types'
 
 export interface ExampleInfo {
   name: string
@@ -60,6 +68,7 @@ export interface SessionStatus {
 }
 
 export type ExportImageFormat = 'png' | 'svg'
+export type TraceExportFormat = 'ndjson' | 'chrome'
 
 export interface SavedFile {
   /** Where it was saved (Electron) or null when handed to the browser as a download. */
@@ -100,6 +109,26 @@ export interface LoopscopeApi {
   saveFile(name: string, mime: string, base64: string): Promise<SavedFile>
   /** Open a saved trace; its events arrive through onBatch as a finished session. */
   openTrace(path: string): Promise<SessionInfo>
+  /**
+   * Save the host's own recording of a session, as the native trace (NDJSON, reopenable) or
+   * as Chrome Trace Event JSON: Electron asks where; the web host returns it for a download.
+   */
+  exportTrace(session: number, format: TraceExportFormat): Promise<SavedFile>
+  /** The settings, with a one-time notice when the settings file had to be repaired. */
+  getSettings(): Promise<SettingsState>
+  /** Changes some settings; resolves to all of them as saved. Rejects with a reason naming the field. */
+  updateSettings(patch: Partial<Settings>): Promise<Settings>
+  /** Interpreters that could run `script`, each probed for its version; `explicit` is one the person typed or browsed. */
+  listInterpreters(script: string | null, explicit?: string | null): Promise<InterpreterDiscovery>
+  /** Native file picker for an interpreter in Electron; null in the web host (the UI offers a path field). */
+  pickPython(): Promise<string | null>
+  /** The script's remembered run configuration, or null. */
+  getRunConfig(script: string): Promise<RunConfig | null>
+  /** Validates (arguments split, working folder checked) and remembers; rejects with a reason for the form. */
+  saveRunConfig(input: RunConfigInput): Promise<RunConfig>
+  /** Recent scripts and traces, newest first, files that no longer exist left out. */
+  getRecent(): Promise<RecentEntry[]>
+  clearRecent(): Promise<void>
   onBatch(cb: (batch: TraceBatch) => void): Unsubscribe
   onStatus(cb: (status: SessionStatus) => void): Unsubscribe
   /** Application-menu commands (Electron); the web bridge never calls back. */
@@ -125,5 +154,14 @@ export const API_METHODS: readonly ApiMethod[] = [
   'closeStdin',
   'interrupt',
   'saveFile',
-  'openTrace'
+  'openTrace',
+  'exportTrace',
+  'getSettings',
+  'updateSettings',
+  'listInterpreters',
+  'pickPython',
+  'getRunConfig',
+  'saveRunConfig',
+  'getRecent',
+  'clearRecent'
 ] as const

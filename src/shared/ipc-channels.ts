@@ -23,8 +23,7 @@ export const isLoopscopeChannel = (name: string): boolean =>
 /** WebSocket frames of the web host: the same calls and pushes, as JSON. */
 export type WsClientMessage = { id: number; method: ApiMethod; params: unknown[] }
 export type WsServerMessage =
-  | { id: number; result?: unknown; error?: string }
-  | { push: keyof typeof PUSH_CHANNELS; payload: unknown }
+  { id: number; result?: unknown; error?: string } | { push: keyof typeof PUSH_CHANNELS; payload: unknown }
 
 /** Largest frame the web host accepts from a client, in bytes. */
 export const MAX_CLIENT_MESSAGE_BYTES = 8 * 1024 * 1024

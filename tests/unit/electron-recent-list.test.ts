@@ -20,16 +20,16 @@ function clock(start = 1000) {
 describe('recent files', () => {
   it('remembers scripts and traces newest first across launches', () => {
     const now = clock()
-    const a = new RecentList(file, 12, now)
+    const a = new RecentList(file, 12, now, () => true)
     a.add('script', '/p/one.py')
     a.add('trace', '/p/run.ndjson')
     a.add('script', '/p/two.py')
-    const b = new RecentList(file, 12, now)
+    const b = new RecentList(file, 12, now, () => true)
     expect(b.list().map((e) => e.path)).toEqual(['/p/two.py', '/p/run.ndjson', '/p/one.py'])
   })
 
   it('moves a reopened file to the top instead of listing it twice', () => {
-    const r = new RecentList(file, 12, clock())
+    const r = new RecentList(file, 12, clock(), () => true)
     r.add('script', '/p/one.py')
     r.add('script', '/p/two.py')
     r.add('script', '/p/one.py')
@@ -37,20 +37,20 @@ describe('recent files', () => {
   })
 
   it('keeps at most its limit', () => {
-    const r = new RecentList(file, 3, clock())
+    const r = new RecentList(file, 3, clock(), () => true)
     for (let i = 0; i < 5; i++) r.add('script', `/p/${i}.py`)
     expect(r.list().map((e) => e.path)).toEqual(['/p/4.py', '/p/3.py', '/p/2.py'])
   })
 
   it('ignores relative paths', () => {
-    const r = new RecentList(file, 12, clock())
+    const r = new RecentList(file, 12, clock(), () => true)
     r.add('script', 'rel.py')
     expect(r.list()).toEqual([])
   })
 
   it('survives a corrupt file by starting empty, and writes a valid one on the next change', () => {
     writeFileSync(join(dir, 'bad.json'), '{not json')
-    const r = new RecentList(join(dir, 'bad.json'), 12, clock())
+    const r = new RecentList(join(dir, 'bad.json'), 12, clock(), () => true)
     expect(r.list()).toEqual([])
     r.add('trace', '/t.ndjson')
     expect(JSON.parse(readFileSync(join(dir, 'bad.json'), 'utf8'))).toEqual([
@@ -77,12 +77,12 @@ describe('recent files', () => {
   })
 
   it('forgets a removed entry and everything on clear', () => {
-    const r = new RecentList(file, 12, clock())
+    const r = new RecentList(file, 12, clock(), () => true)
     r.add('script', '/a.py')
     r.add('trace', '/a.py')
     r.remove('script', '/a.py')
     expect(r.list()).toEqual([{ kind: 'trace', path: '/a.py', at: 1001 }])
     r.clear()
-    expect(new RecentList(file).list()).toEqual([])
+    expect(new RecentList(file, 12, Date.now, () => true).list()).toEqual([])
   })
 })

@@ -1,0 +1,554 @@
+// The one server-side implementation of LoopscopeApi. Electron main and the web host both
+// wrap it: they carry calls in and pushes out, and it knows nothing of either transport.
+
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import {
+  API_METHODS,
+  type ApiMethod,
+  type ExampleInfo,
+  type HostInfo,
+  type RunRequest,
+  type SavedFile,
+  type SessionInfo,
+  type SessionStatus,
+  type TraceBatch,
+  type TraceExportFormat
+} from '@shared/api'
+import type { AgentCommand, Breakpoints } from '@shared/agent-protocol'
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '@shared/trace-types'
+import { API_PARAM_SCHEMAS } from './api-schemas'
+import { Batcher } from './batcher'
+import { systemClock, type Clock } from './clock'
+import { DEFAULT_PYTHON, Session } from './session'
+import { readTraceFile } from './trace-reader'
+import { TraceWriter } from './trace-writer'
+import { toChromeTrace } from '@shared/export/chrome-trace'
+import { EXPORT_MIME, exportFileName } from '@shared/export/export-file'
+import { checkInterpreter, discoverInterpreters } from './python-discovery'
+import { RecentList, recentFilePath } from './recent-files'
+import { RunConfigError, RunConfigStore } from './run-configs'
+import { SettingsError, SettingsStore, defaultDataDir } from './settings'
+import { AGENT_ENV } from '@shared/agent-protocol'
+import type { RunConfigInput, Settings } from '@shared/settings-types'
+
+export interface ApiTransport {
+  sendBatch(b: TraceBatch): void
+  sendStatus(s: SessionStatus): void
+  /**
+   * Bytes sent but not yet taken by the view, where the transport can tell (WebSocket).
+   * Past a high mark the program's output is paused until the view catches up, so a flood
+   * slows the program instead of filling memory or losing output.
+   */
+  backlog?(): number
+}
+
+const BACKLOG_HIGH = 8 * 1024 * 1024
+const BACKLOG_LOW = 1024 * 1024
+const BACKLOG_POLL_MS = 20
+
+export interface ApiServerOptions {
+  kind: 'electron' | 'web'
+  resourcesDir: string
+  version: string
+  initialScript?: string | null
+  autoRun?: boolean
+  python?: string
+  pickScript?: () => Promise<string | null>
+  saveFile?: (name: string, mime: string, data: Buffer) => Promise<string | null>
+  traceDir?: string
+  /** Oldest traces in traceDir are deleted past this total size. */
+  traceDirMaxBytes?: number
+  /** Program output kept in each trace file (the rest is counted in a notice). */
+  traceOutputMaxBytes?: number
+  clock?: Clock
+  /** Settings, run configurations and the recent list live here (Electron: userData). */
+  dataDir?: string
+  /** Native picker for an interpreter (Electron); absent in the web host. */
+  pickPython?: () => Promise<string | null>
+}
+
+const MAX_REMEMBERED_TRACES = 100
+export const DEFAULT_TRACE_DIR = join(homedir(), '.loopscope', 'traces')
+const MAX_REPLAY_EVENTS = 5_000_000
+
+/** A refused call: the message is meant for the person who made it. */
+export class ApiError extends Error {}
+
+interface Active {
+  session: Session
+  batcher: Batcher
+  writer: TraceWriter
+}
+
+export class ApiServer {
+  private readonly transports = new Set<ApiTransport>()
+  private active: Active | null = null
+  private nextSessionId = 1
+  private breakpoints: Breakpoints | null = null
+  private disposed = false
+  private outputPaused = false
+  private readonly clock: Clock
+  readonly settings: SettingsStore
+  private readonly tracePaths = new Map<number, string>()
+  readonly runConfigs: RunConfigStore
+  readonly recent: RecentList
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.clock = opts.clock ?? systemClock
+    const dataDir = opts.dataDir ?? defaultDataDir()
+    this.settings = new SettingsStore(dataDir)
+    this.runConfigs = new RunConfigStore(dataDir)
+    this.recent = new RecentList(recentFilePath(dataDir))
+  }
+
+  get traceDir(): string {
+    return this.opts.traceDir ?? DEFAULT_TRACE_DIR
+  }
+
+  /** The trace file of the current (or last) run. */
+  get currentTracePath(): string | null {
+    return this.active?.writer.path ?? null
+  }
+
+  subscribe(t: ApiTransport): () => void {
+    this.transports.add(t)
+    return () => this.transports.delete(t)
+  }
+
+  async handle(method: string, params: unknown[]): Promise<unknown> {
+    if (this.disposed) throw new ApiError('Loopscope is shutting down.')
+    if (!(API_METHODS as readonly string[]).includes(method))
+      throw new ApiError(`Unknown method: ${String(method).slice(0, 100)}`)
+    const name = method as ApiMethod
+    const parsed = API_PARAM_SCHEMAS[name].safeParse(params)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new ApiError(
+        `Bad parameters for ${name}: ${issue ? `${issue.path.join('.') || 'params'}: ${issue.message}` : 'invalid'}`
+      )
+    }
+    const args = parsed.data as unknown[]
+    switch (name) {
+      case 'getInfo':
+        return this.getInfo()
+      case 'pickScript':
+        return this.opts.pickScript ? this.opts.pickScript() : null
+      case 'run':
+        return this.run(args[0] as RunRequest)
+      case 'stop':
+        await this.active?.session.stop()
+        return undefined
+      case 'pause':
+        return this.command({ cmd: 'pause' })
+      case 'resume':
+        return this.command({ cmd: 'resume' })
+      case 'stepTick':
+        return this.command({ cmd: 'step-tick' })
+      case 'stepCallback':
+        return this.command({ cmd: 'step-callback' })
+      case 'setBreakpoints':
+        this.breakpoints = args[0] as Breakpoints
+        this.active?.session.send({ cmd: 'breakpoints', breakpoints: this.breakpoints })
+        return undefined
+      case 'writeStdin':
+        if (!this.liveSession().writeStdin(args[0] as string))
+          throw new ApiError('The program is not reading input any more.')
+        return undefined
+      case 'closeStdin':
+        this.liveSession().closeStdin()
+        return undefined
+      case 'interrupt':
+        this.liveSession().interrupt()
+        return undefined
+      case 'saveFile':
+        return this.saveFile(args[0] as string, args[1] as string, args[2] as string)
+      case 'openTrace':
+        return this.openTrace(args[0] as string)
+      case 'exportTrace':
+        return this.exportTrace(args[0] as number, args[1] as TraceExportFormat)
+      case 'getSettings': {
+        const state = this.settings.state()
+        // The run-configurations file is repaired the same way; its notice rides along once.
+        const runNotice = this.runConfigs.notice
+        this.runConfigs.notice = null
+        return runNotice ? { ...state, notice: [state.notice, runNotice].filter(Boolean).join('\n') } : state
+      }
+      case 'updateSettings':
+        return refuse(SettingsError, () => this.settings.update(args[0]))
+      case 'listInterpreters':
+        return discoverInterpreters({
+          script: args[0] as string | null,
+          explicit: (args[1] as string | null) ?? null
+        })
+      case 'pickPython':
+        return this.opts.pickPython ? this.opts.pickPython() : null
+      case 'getRunConfig':
+        return this.runConfigs.get(args[0] as string)
+      case 'saveRunConfig':
+        return refuse(RunConfigError, () => this.runConfigs.save(args[0] as RunConfigInput))
+      case 'getRecent':
+        return this.recent.list()
+      case 'clearRecent':
+        this.recent.clear()
+        return undefined
+    }
+  }
+
+  getInfo(): HostInfo {
+    return {
+      kind: this.opts.kind,
+      version: this.opts.version,
+      platform: process.platform,
+      initialScript: this.opts.initialScript ?? null,
+      autoRun: this.opts.autoRun ?? false,
+      examples: listExamples(join(this.opts.resourcesDir, 'examples'))
+    }
+  }
+
+  /** Stops whatever runs (Run again restarts from scratch) and starts the program. */
+  async run(request: RunRequest): Promise<SessionInfo> {
+    let req: RunRequest
+    try {
+      req = await this.withDefaults(request)
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err
+      return this.refuseRun(request, err.message)
+    }
+    await this.stopActive()
+    const id = this.nextSessionId++
+    const python = req.python || DEFAULT_PYTHON
+    const started = new Date()
+    this.pruneTraceDir()
+    const writer = new TraceWriter(join(this.traceDir, traceFileName(started, req.script, id)), {
+      host: { loopscope: this.opts.version, platform: process.platform },
+      maxOutputBytes: this.opts.traceOutputMaxBytes,
+      fallbackHeader: (): TraceHeader => ({
+        type: 'header',
+        format: TRACE_FORMAT,
+        version: TRACE_VERSION,
+        python: 'unknown',
+        pid: 0,
+        argv: [req.script, ...(req.args ?? [])],
+        script: req.script,
+        cwd: req.cwd ?? process.cwd(),
+        started: started.toISOString()
+      })
+    })
+    const batcher = new Batcher({ session: id, clock: this.clock, flush: (b) => this.pushBatch(b) })
+    const session = new Session({
+      id,
+      request: { ...req, python },
+      agentPath: join(this.opts.resourcesDir, 'agent', 'loopscope_launch.py'),
+      clock: this.clock,
+      handlers: {
+        onHeader: (h) => {
+          writer.header(h)
+          batcher.setHeader(h)
+        },
+        onEvent: (e) => {
+          writer.event(e)
+          batcher.push(e)
+        },
+        onStatus: (s) => {
+          if (s.state === 'exited') {
+            const summary = writer.close()
+            if (summary.error)
+              batcher.push({ type: 'notice', t: 0, level: 'warning', message: summary.error })
+          }
+          // Events before a status change reach the view before it.
+          batcher.flush()
+          this.pushStatus(s)
+          if (s.state === 'exited') batcher.close()
+        }
+      }
+    })
+    this.active = { session, batcher, writer }
+    this.rememberTrace(id, writer.path)
+    this.recent.add('script', req.script)
+    // Started after this call returns, so the caller knows the session id before its
+    // first status arrives.
+    setImmediate(() => {
+      if (this.active?.session === session && session.state === 'idle') this.startSession(session)
+    })
+    return { id, script: req.script, python, state: 'starting' }
+  }
+
+  async openTrace(path: string): Promise<SessionInfo> {
+    let result
+    try {
+      result = await readTraceFile(path, { maxEvents: MAX_REPLAY_EVENTS })
+    } catch (err) {
+      throw new ApiError(`Cannot open trace ${path}: ${(err as Error).message}`)
+    }
+    if (!result.header && result.events.length === 0) {
+      throw new ApiError(`${path} is not a Loopscope trace${result.message ? ` (${result.message})` : ''}.`)
+    }
+    await this.stopActive()
+    this.recent.add('trace', path)
+    const id = this.nextSessionId++
+    this.rememberTrace(id, path)
+    const exit = [...result.events].reverse().find((e) => e.type === 'exit')
+    setImmediate(() => {
+      this.pushStatus({ session: id, state: 'running' })
+      const batcher = new Batcher({ session: id, clock: this.clock, flush: (b) => this.pushBatch(b) })
+      if (result.header) batcher.setHeader(result.header)
+      for (const e of result.events) batcher.push(e)
+      if (result.message)
+        batcher.push({
+          type: 'notice',
+          t: result.events.at(-1)?.t ?? 0,
+          level: 'warning',
+          message: result.message
+        })
+      batcher.close()
+      this.pushStatus({
+        session: id,
+        state: 'exited',
+        exitCode: exit?.type === 'exit' ? exit.code : null,
+        signal: exit?.type === 'exit' ? exit.signal : null,
+        message: result.message ?? undefined
+      })
+    })
+    return { id, script: result.header?.script ?? path, python: result.header?.python ?? '', state: 'exited' }
+  }
+
+  /**
+   * A run that cannot start (no usable interpreter) still becomes a session that ends at
+   * once, so the console shows why and the views leave the running state, exactly as for a
+   * program that failed to start.
+   */
+  private async refuseRun(req: RunRequest, message: string): Promise<SessionInfo> {
+    await this.stopActive()
+    const id = this.nextSessionId++
+    const t = 0
+    this.pushBatch({ session: id, from: 0, events: [{ type: 'notice', t, level: 'error', message }] })
+    this.pushStatus({ session: id, state: 'exited', exitCode: null, signal: null, message })
+    return { id, script: req.script, python: req.python ?? '', state: 'exited' }
+  }
+
+  /**
+   * Fills what the request leaves out: first from the script's remembered run
+   * configuration, then from the settings; an interpreter nobody chose is the first usable
+   * one discovery finds. A missing or too-old interpreter is refused here, saying what was
+   * tried, before anything starts.
+   */
+  private async withDefaults(req: RunRequest): Promise<RunRequest> {
+    const cfg = this.runConfigs.get(req.script)
+    const settings: Settings = this.settings.get()
+    const out: RunRequest = {
+      ...req,
+      args: req.args ?? cfg?.args,
+      cwd: req.cwd ?? cfg?.cwd ?? dirname(req.script),
+      env: { [AGENT_ENV.blockedMs]: String(settings.blockedThresholdMs), ...cfg?.env, ...req.env },
+      pauseAtStart: req.pauseAtStart ?? settings.pauseAtStart,
+      compat: req.compat ?? settings.legacyShims
+    }
+    // A --python given at launch is the more recent choice than a remembered one.
+    const chosen = req.python || this.opts.python || cfg?.python
+    if (chosen) {
+      const info = await checkInterpreter(chosen, { cwd: dirname(req.script) })
+      if (!info.usable) throw new ApiError(`Python interpreter ${chosen} ${info.problem}`)
+      out.python = info.path
+    } else {
+      const found = await discoverInterpreters({ script: req.script })
+      if (!found.recommended) throw new ApiError(found.message ?? 'No usable Python interpreter was found.')
+      out.python = found.recommended
+    }
+    return out
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true
+    await this.stopActive()
+    this.transports.clear()
+  }
+
+  private async stopActive(): Promise<void> {
+    const active = this.active
+    if (!active) return
+    if (active.session.state === 'idle') {
+      // Never started (run() was called again in the same tick): nothing to stop.
+      this.active = null
+      active.batcher.close()
+      active.writer.close()
+      try {
+        unlinkSync(active.writer.path)
+      } catch {
+        // Nothing was written worth keeping either way.
+      }
+      this.pushStatus({
+        session: active.session.id,
+        state: 'exited',
+        exitCode: null,
+        signal: null,
+        message: 'Replaced by a new run before it started.'
+      })
+      return
+    }
+    await active.session.stop()
+  }
+
+  private command(cmd: AgentCommand): undefined {
+    if (!this.liveSession().send(cmd)) throw new ApiError('No program is running.')
+    return undefined
+  }
+
+  private liveSession(): Session {
+    const session = this.active?.session
+    // A call right after run() may come before the deferred start: start it now.
+    if (session?.state === 'idle') this.startSession(session)
+    if (!session || session.state === 'exited') throw new ApiError('No program is running.')
+    return session
+  }
+
+  private startSession(session: Session): void {
+    session.start()
+    if (this.breakpoints) session.send({ cmd: 'breakpoints', breakpoints: this.breakpoints })
+  }
+
+  private rememberTrace(session: number, path: string): void {
+    this.tracePaths.set(session, path)
+    // Only recent sessions can be exported; older ones are in the trace folder.
+    if (this.tracePaths.size > MAX_REMEMBERED_TRACES) {
+      const oldest = this.tracePaths.keys().next()
+      if (!oldest.done) this.tracePaths.delete(oldest.value)
+    }
+  }
+
+  /** The host's recording, not the renderer's copy: the renderer need not keep raw events. */
+  private async exportTrace(session: number, format: TraceExportFormat): Promise<SavedFile> {
+    const path = this.tracePaths.get(session)
+    if (!path) throw new ApiError(`Session ${session} has no trace to export.`)
+    if (this.active?.writer.path === path) this.active.writer.flush()
+    const result = await readTraceFile(path)
+    if (!result.header && result.events.length === 0) throw new ApiError(`${path} holds no trace events.`)
+    const data =
+      format === 'ndjson'
+        ? readFileSync(path)
+        : Buffer.from(JSON.stringify(toChromeTrace(result.events, result.header)), 'utf8')
+    return this.saveFile(exportFileName(result.header, format), EXPORT_MIME[format], data.toString('base64'))
+  }
+
+  private async saveFile(name: string, mime: string, base64: string): Promise<SavedFile> {
+    if (this.opts.saveFile) {
+      const path = await this.opts.saveFile(name, mime, Buffer.from(base64, 'base64'))
+      return { path, name, mime }
+    }
+    // The browser saves it: the web host never writes where a page tells it to.
+    return { path: null, data: base64, name, mime }
+  }
+
+  private pushBatch(b: TraceBatch): void {
+    for (const t of this.transports) t.sendBatch(b)
+    if (!this.outputPaused && this.backlog() > BACKLOG_HIGH && this.active) {
+      this.outputPaused = true
+      const session = this.active.session
+      session.pauseOutput()
+      const poll = (): void => {
+        if (this.backlog() > BACKLOG_LOW && this.active?.session === session && session.state !== 'exited') {
+          this.clock.setTimeout(poll, BACKLOG_POLL_MS)
+          return
+        }
+        this.outputPaused = false
+        session.resumeOutput()
+      }
+      this.clock.setTimeout(poll, BACKLOG_POLL_MS)
+    }
+  }
+
+  private backlog(): number {
+    let most = 0
+    for (const t of this.transports) most = Math.max(most, t.backlog?.() ?? 0)
+    return most
+  }
+
+  private pushStatus(s: SessionStatus): void {
+    for (const t of this.transports) t.sendStatus(s)
+  }
+
+  private pruneTraceDir(): void {
+    const max = this.opts.traceDirMaxBytes ?? this.settings.get().traceRetentionMb * 1024 * 1024
+    let files: { path: string; size: number; mtime: number }[]
+    try {
+      files = readdirSync(this.traceDir)
+        .filter((f) => f.endsWith('.ndjson'))
+        .map((f) => {
+          const st = statSync(join(this.traceDir, f))
+          return { path: join(this.traceDir, f), size: st.size, mtime: st.mtimeMs }
+        })
+    } catch {
+      return
+    }
+    files.sort((a, b) => a.mtime - b.mtime)
+    let total = files.reduce((n, f) => n + f.size, 0)
+    for (const f of files) {
+      if (total <= max) break
+      try {
+        unlinkSync(f.path)
+        total -= f.size
+      } catch {
+        // A trace we cannot delete only costs disk space.
+      }
+    }
+  }
+}
+
+/** Runs `fn`, turning its own error class into an ApiError whose message reaches the person. */
+function refuse<T>(kind: new (...a: never[]) => Error, fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof kind) throw new ApiError(err.message)
+    throw err
+  }
+}
+
+function traceFileName(started: Date, script: string, id: number): string {
+  const stamp = started.toISOString().replace(/[:.]/g, '-')
+  const base =
+    basename(script)
+      .replace(/\.py$/, '')
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 60) || 'script'
+  return `${stamp}-${process.pid}-${id}-${base}.ndjson`
+}
+
+/** Bundled examples with the first line of each one's docstring as its description. */
+export function listExamples(dir: string): ExampleInfo[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.py'))
+  } catch {
+    return []
+  }
+  return names.sort().map((name) => {
+    const path = join(dir, name)
+    let description = ''
+    try {
+      description = docstringFirstLine(readFileSync(path, 'utf8'))
+    } catch {
+      // An unreadable example still lists, described by its name.
+    }
+    return {
+      name,
+      path,
+      description: description || name.replace(/^\d+_/, '').replace(/\.py$/, '').replace(/_/g, ' ')
+    }
+  })
+}
+
+export function docstringFirstLine(source: string): string {
+  for (const raw of source.split('\n')) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const m = /^[rRuU]?("""|'''|"|')(.*)$/.exec(line)
+    if (!m) return ''
+    const quote = m[1]
+    const rest = m[2]
+    const end = rest.indexOf(quote)
+    return (end === -1 ? rest : rest.slice(0, end)).trim()
+  }
+  return ''
+}

@@ -1,0 +1,94 @@
+// Events reach the view in batches: one message per ~16 ms (a frame) or per N events,
+// never one per event, so a flood of events costs a bounded number of messages.
+
+import type { TraceBatch } from '@shared/api'
+import type { OutputEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
+import { systemClock, type Clock, type TimerHandle } from './clock'
+
+/** Merged output events stay this small (UTF-16 units) so no single message grows without bound. */
+const MAX_MERGED_OUTPUT = 256 * 1024
+
+export interface BatcherOptions {
+  session: number
+  flush: (batch: TraceBatch) => void
+  intervalMs?: number
+  maxEvents?: number
+  clock?: Clock
+}
+
+export class Batcher {
+  private events: TraceEvent[] = []
+  /** Index of the next event in the session's stream (as the view numbers them). */
+  private next = 0
+  private header: TraceHeader | undefined
+  private headerPending = false
+  private timer: TimerHandle | null = null
+  private disposed = false
+  private readonly intervalMs: number
+  private readonly maxEvents: number
+  private readonly clock: Clock
+
+  constructor(private readonly opts: BatcherOptions) {
+    this.intervalMs = opts.intervalMs ?? 16
+    this.maxEvents = opts.maxEvents ?? 2000
+    this.clock = opts.clock ?? systemClock
+  }
+
+  /** Number of events handed to the view so far plus those waiting. */
+  get count(): number {
+    return this.next + this.events.length
+  }
+
+  setHeader(header: TraceHeader): void {
+    this.header = header
+    this.headerPending = true
+    this.schedule()
+  }
+
+  push(event: TraceEvent): void {
+    if (this.disposed) return
+    const last = this.events[this.events.length - 1]
+    // Consecutive output chunks of one stream merge: a print flood then costs one event
+    // per batch instead of one per pipe read.
+    if (
+      event.type === 'output' &&
+      last?.type === 'output' &&
+      last.stream === event.stream &&
+      last.data.length + event.data.length <= MAX_MERGED_OUTPUT
+    ) {
+      this.events[this.events.length - 1] = { ...last, data: last.data + event.data } satisfies OutputEvent
+      return
+    }
+    this.events.push(event)
+    if (this.events.length >= this.maxEvents) this.flush()
+    else this.schedule()
+  }
+
+  flush(): void {
+    if (this.timer !== null) {
+      this.clock.clearTimeout(this.timer)
+      this.timer = null
+    }
+    if (this.disposed || (this.events.length === 0 && !this.headerPending)) return
+    const batch: TraceBatch = { session: this.opts.session, from: this.next, events: this.events }
+    if (this.headerPending && this.header) batch.header = this.header
+    this.headerPending = false
+    this.next += this.events.length
+    this.events = []
+    this.opts.flush(batch)
+  }
+
+  /** Flush what is waiting and stop. */
+  close(): void {
+    this.flush()
+    this.disposed = true
+  }
+
+  private schedule(): void {
+    if (this.timer !== null || this.disposed) return
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null
+      this.flush()
+    }, this.intervalMs)
+  }
+}

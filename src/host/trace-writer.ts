@@ -1,0 +1,149 @@
+// Records a session as an NDJSON trace file: header first, then every event in the order
+// the host received it. Writes are buffered and synchronous so the file is complete the
+// moment close() returns, even when the process exits right after. A write failure (disk
+// full, folder gone) disables recording with an error; it never breaks the session.
+
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { NoticeEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024
+const FLUSH_AT = 64 * 1024
+/** Events held while waiting for the agent's header; past this the host writes its own. */
+const MAX_QUEUED_BEFORE_HEADER = 10_000
+
+export interface TraceWriterOptions {
+  /** Header to write when the agent never sent one (failed start, not our agent). */
+  fallbackHeader: () => TraceHeader
+  host?: TraceHeader['host']
+  /** Program output kept in the file; past it output is counted, not written. */
+  maxOutputBytes?: number
+}
+
+export interface TraceWriterSummary {
+  path: string
+  events: number
+  bytes: number
+  droppedOutputBytes: number
+  error: string | null
+}
+
+export class TraceWriter {
+  private fd: number | null
+  private parts: string[] = []
+  private partsLength = 0
+  private headerWritten = false
+  private queued: TraceEvent[] = []
+  private events = 0
+  private bytes = 0
+  private outputBytes = 0
+  private droppedOutputBytes = 0
+  private lastT = 0
+  private error: string | null = null
+  private readonly maxOutputBytes: number
+
+  constructor(
+    readonly path: string,
+    private readonly opts: TraceWriterOptions
+  ) {
+    this.maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
+    try {
+      mkdirSync(dirname(path), { recursive: true })
+      this.fd = openSync(path, 'w')
+    } catch (err) {
+      this.fd = null
+      this.error = `cannot write trace ${path}: ${(err as Error).message}`
+    }
+  }
+
+  get failed(): string | null {
+    return this.error
+  }
+
+  header(header: TraceHeader): void {
+    if (this.headerWritten) return
+    this.headerWritten = true
+    this.line(this.opts.host ? { ...header, host: this.opts.host } : header)
+    const queued = this.queued
+    this.queued = []
+    for (const e of queued) this.event(e)
+  }
+
+  event(event: TraceEvent): void {
+    if (!this.headerWritten) {
+      this.queued.push(event)
+      if (this.queued.length >= MAX_QUEUED_BEFORE_HEADER) this.header(this.opts.fallbackHeader())
+      return
+    }
+    this.lastT = event.t
+    if (event.type === 'output') {
+      const size = Buffer.byteLength(event.data, 'utf8')
+      if (this.outputBytes + size > this.maxOutputBytes) {
+        this.droppedOutputBytes += size
+        return
+      }
+      this.outputBytes += size
+    }
+    this.events++
+    this.line(event)
+  }
+
+  close(): TraceWriterSummary {
+    if (!this.headerWritten) this.header(this.opts.fallbackHeader())
+    if (this.droppedOutputBytes > 0) {
+      const notice: NoticeEvent = {
+        type: 'notice',
+        t: this.lastT,
+        level: 'warning',
+        message: `Program output past ${this.maxOutputBytes} bytes was not saved in the trace (${this.droppedOutputBytes} bytes dropped).`
+      }
+      this.events++
+      this.line(notice)
+    }
+    this.flush()
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd)
+      } catch {
+        // Already closed by a failed write; the error is recorded there.
+      }
+      this.fd = null
+    }
+    return {
+      path: this.path,
+      events: this.events,
+      bytes: this.bytes,
+      droppedOutputBytes: this.droppedOutputBytes,
+      error: this.error
+    }
+  }
+
+  private line(value: unknown): void {
+    if (this.fd === null) return
+    const text = JSON.stringify(value) + '\n'
+    this.parts.push(text)
+    this.partsLength += text.length
+    if (this.partsLength >= FLUSH_AT) this.flush()
+  }
+
+  /** Writes what is buffered, so a reader of the file sees every event so far. */
+  flush(): void {
+    if (this.fd === null || this.parts.length === 0) return
+    const buf = Buffer.from(this.parts.join(''), 'utf8')
+    this.parts = []
+    this.partsLength = 0
+    try {
+      let off = 0
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)
+      this.bytes += buf.length
+    } catch (err) {
+      this.error = `trace ${this.path} not fully written: ${(err as Error).message}`
+      try {
+        closeSync(this.fd)
+      } catch {
+        // Nothing more to do: the error above is what the user sees.
+      }
+      this.fd = null
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import { Batcher } from '../../src/host/batcher'
+import type { Clock } from '../../src/host/clock'
+import type { TraceBatch } from '../../src/shared/api'
+import type { TraceHeader } from '../../src/shared/trace-types'
+
+class FakeClock implements Clock {
+  time = 0
+  private timers: { at: number; fn: () => void; id: number }[] = []
+  private nextId = 1
+  now() {
+    return this.time
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = this.nextId++
+    this.timers.push({ at: this.time + ms, fn, id })
+    return id
+  }
+  clearTimeout(h: unknown) {
+    this.timers = this.timers.filter((t) => t.id !== h)
+  }
+  advance(ms: number) {
+    this.time += ms
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= this.time).sort((a, b) => a.at - b.at)[0]
+      if (!due) return
+      this.timers = this.timers.filter((t) => t !== due)
+      due.fn()
+    }
+  }
+}
+
+const header: TraceHeader = {
+  type: 'header',
+  format: 'loopscope-trace',
+  version: 1,
+  python: '3.11',
+  pid: 1,
+  argv: [],
+  script: null,
+  started: 'x'
+}
+const tick = (n: number) => ({ type: 'tick.begin' as const, t: n, loop: 1, tick: n })
+
+describe('batcher', () => {
+  it('sends one message per interval, not one per event', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 7, flush: (x) => batches.push(x), clock, intervalMs: 16 })
+    for (let i = 0; i < 100; i++) b.push(tick(i))
+    expect(batches).toHaveLength(0)
+    clock.advance(15)
+    expect(batches).toHaveLength(0)
+    clock.advance(1)
+    expect(batches).toHaveLength(1)
+    expect(batches[0]).toMatchObject({ session: 7, from: 0 })
+    expect(batches[0].events).toHaveLength(100)
+  })
+
+  it('flushes early at the event limit and numbers batches continuously', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock, maxEvents: 10 })
+    for (let i = 0; i < 25; i++) b.push(tick(i))
+    expect(batches.map((x) => [x.from, x.events.length])).toEqual([
+      [0, 10],
+      [10, 10]
+    ])
+    clock.advance(16)
+    expect(batches.map((x) => [x.from, x.events.length])).toEqual([
+      [0, 10],
+      [10, 10],
+      [20, 5]
+    ])
+    expect(batches.flatMap((x) => x.events.map((e) => e.t))).toEqual([...Array(25).keys()])
+  })
+
+  it('attaches the header to the first batch only', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock })
+    b.setHeader(header)
+    b.push(tick(1))
+    clock.advance(16)
+    b.push(tick(2))
+    clock.advance(16)
+    expect(batches[0].header).toEqual(header)
+    expect(batches[1].header).toBeUndefined()
+  })
+
+  it('merges consecutive output of one stream but keeps streams apart', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock })
+    b.push({ type: 'output', t: 0, stream: 'stdout', data: 'a' })
+    b.push({ type: 'output', t: 0, stream: 'stdout', data: 'b' })
+    b.push({ type: 'output', t: 0, stream: 'stderr', data: 'c' })
+    b.push({ type: 'output', t: 0, stream: 'stdout', data: 'd' })
+    b.close()
+    expect(batches[0].events).toEqual([
+      { type: 'output', t: 0, stream: 'stdout', data: 'ab' },
+      { type: 'output', t: 0, stream: 'stderr', data: 'c' },
+      { type: 'output', t: 0, stream: 'stdout', data: 'd' }
+    ])
+  })
+
+  it('sends nothing after close', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock })
+    b.close()
+    b.push(tick(1))
+    clock.advance(100)
+    expect(batches).toHaveLength(0)
+  })
+})
