@@ -1,0 +1,241 @@
+// The trace of the current session (live or opened from a file). The model and its bulk
+// data stay outside Vue's reactivity; views watch `version` ("data up to event N") and
+// read the model directly.
+
+import { defineStore } from 'pinia'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import type { TraceBatch } from '@shared/api'
+import type { TraceEvent, TraceHeader } from '@shared/trace-types'
+import { TraceModel } from '@shared/trace-model/trace-model'
+import { toNdjson } from '@shared/trace-model/ndjson'
+import type { QueueSnapshot } from '@shared/trace-model/queue-state'
+import type { TaskDisplayState } from '@shared/trace-model/model-types'
+
+export type Selection =
+  { kind: 'task'; task: number } | { kind: 'span'; span: number } | { kind: 'problem'; problem: number }
+
+export interface TaskRow {
+  id: number
+  name: string
+  state: TaskDisplayState
+  awaiting: string
+  steps: number
+  runTime: number
+  site: string
+  parent: string
+  parentId: number | null
+  seq: number
+}
+
+export const useTraceStore = defineStore('trace', () => {
+  const model = shallowRef(markRaw(new TraceModel()))
+  /** Events ingested so far in this session: the view has data up to this index. */
+  const version = ref(0)
+  const structureVersion = ref(0)
+  const sessionId = ref<number | null>(null)
+  const header = shallowRef<TraceHeader | null>(null)
+  const selection = shallowRef<Selection | null>(null)
+  /** Tick index (into the followed loop's ticks) being inspected, or null for "now". */
+  const cursorTick = ref<number | null>(null)
+  /** The swimlanes' visible window (loop time), or null when it shows the whole trace. */
+  const viewWindow = shallowRef<[number, number] | null>(null)
+  /** Gaps between batches (events that never arrived). */
+  const gaps = ref(0)
+  /** Raw events as received, kept for "Export trace". */
+  let raw: TraceEvent[] = markRaw([])
+  let received = 0
+
+  function reset(session: number | null): void {
+    model.value = markRaw(new TraceModel())
+    raw = markRaw([])
+    received = 0
+    sessionId.value = session
+    header.value = null
+    selection.value = null
+    viewWindow.value = null
+    cursorTick.value = null
+    gaps.value = 0
+    version.value = 0
+    structureVersion.value = 0
+  }
+
+  function ingestBatch(batch: TraceBatch): void {
+    if (sessionId.value !== null && batch.session < sessionId.value) return
+    if (batch.session !== sessionId.value) reset(batch.session)
+    const m = model.value
+    if (batch.header) {
+      m.setHeader(batch.header)
+      header.value = batch.header
+    }
+    let events = batch.events
+    if (batch.from < received) {
+      // Re-sent after a reconnect: keep only what is new.
+      events = events.slice(received - batch.from)
+    } else if (batch.from > received) {
+      gaps.value += batch.from - received
+      m.console.push({
+        stream: 'notice',
+        data: `${batch.from - received} events were lost in transit`,
+        t: m.now,
+        level: 'warning'
+      })
+    }
+    if (events.length === 0) return
+    m.ingest(events)
+    for (let i = 0; i < events.length; i++) raw.push(events[i])
+    received = batch.from + batch.events.length
+    version.value = received
+    structureVersion.value = m.structureVersion
+  }
+
+  /** A line of Loopscope's own in the console (not from the program). */
+  function notice(message: string, level: 'info' | 'warning' | 'error' = 'info'): void {
+    model.value.console.push({ stream: 'notice', data: message, t: model.value.now, level })
+    version.value++
+  }
+
+  function select(s: Selection | null): void {
+    selection.value = s
+  }
+
+  const followedLoop = computed<number | null>(() => {
+    void version.value
+    const m = model.value
+    if (m.activeLoop !== null) return m.activeLoop
+    const first = m.loops.keys().next()
+    return first.done ? null : first.value
+  })
+
+  const tickCount = computed(() => {
+    void version.value
+    return followedLoop.value === null ? 0 : model.value.tickCount(followedLoop.value)
+  })
+
+  /** Loop time of the inspected tick's start, or null when showing now. */
+  const cursorT = computed<number | null>(() => {
+    void version.value
+    if (cursorTick.value === null || followedLoop.value === null) return null
+    const loop = model.value.loops.get(followedLoop.value)
+    if (!loop || cursorTick.value >= loop.ticksT.length) return null
+    return loop.ticksT.data[cursorTick.value]
+  })
+
+  const cursorTickNumber = computed<number | null>(() => {
+    if (cursorTick.value === null || followedLoop.value === null) return null
+    const loop = model.value.loops.get(followedLoop.value)
+    return loop && cursorTick.value < loop.ticksNo.length ? loop.ticksNo.data[cursorTick.value] : null
+  })
+
+  function setCursor(tickIdx: number | null): void {
+    if (tickIdx === null || tickCount.value === 0) {
+      cursorTick.value = null
+      return
+    }
+    cursorTick.value = Math.max(0, Math.min(tickCount.value - 1, Math.round(tickIdx)))
+  }
+
+  function stepCursor(delta: number): void {
+    const n = tickCount.value
+    if (n === 0) return
+    const from = cursorTick.value ?? n
+    const next = from + delta
+    if (next >= n) cursorTick.value = null
+    else cursorTick.value = Math.max(0, next)
+  }
+
+  const queues = computed<QueueSnapshot>(() => {
+    void version.value
+    const loop = followedLoop.value
+    if (loop === null) return { ready: [], timers: [], io: [] }
+    return cursorTick.value === null
+      ? model.value.liveQueues(loop)
+      : model.value.queuesAtTick(loop, cursorTick.value)
+  })
+
+  const taskRows = computed<TaskRow[]>(() => {
+    void version.value
+    const m = model.value
+    const at = cursorT.value
+    const rows: TaskRow[] = []
+    for (const t of m.tasks.values()) {
+      let state: TaskDisplayState = t.state
+      let awaiting = t.awaiting?.label ?? ''
+      if (at !== null) {
+        const past = m.taskStateAt(t.id, at)
+        if (past.state === null) continue
+        state = past.state
+        awaiting = past.label ?? ''
+      }
+      rows.push({
+        id: t.id,
+        name: t.name,
+        state,
+        awaiting: state === 'waiting' || state === 'created' ? awaiting : '',
+        steps: t.steps,
+        runTime: t.runTime,
+        site: t.site ?? '',
+        parent: t.parent !== null ? (m.tasks.get(t.parent)?.name ?? `#${t.parent}`) : '',
+        parentId: t.parent,
+        seq: t.seq
+      })
+    }
+    return rows
+  })
+
+  const liveTasks = computed(() => {
+    void version.value
+    let n = 0
+    for (const t of model.value.tasks.values())
+      if (t.state !== 'done' && t.state !== 'failed' && t.state !== 'cancelled') n++
+    return n
+  })
+
+  const problems = computed(() => {
+    void version.value
+    return model.value.problems.slice()
+  })
+
+  /** The loop is blocked inside a callback right now (a block reported and not yet over). */
+  const activeBlock = computed(() => {
+    void version.value
+    const m = model.value
+    if (m.exit) return null
+    for (let i = m.problems.length - 1; i >= 0; i--) {
+      const p = m.problems[i]
+      if (p.kind === 'blocked' && p.ended === false) return p
+    }
+    return null
+  })
+
+  function exportTraceText(): string {
+    return toNdjson(header.value, raw)
+  }
+
+  return {
+    model,
+    version,
+    structureVersion,
+    sessionId,
+    header,
+    selection,
+    viewWindow,
+    cursorTick,
+    cursorT,
+    cursorTickNumber,
+    gaps,
+    followedLoop,
+    tickCount,
+    queues,
+    taskRows,
+    liveTasks,
+    problems,
+    activeBlock,
+    reset,
+    ingestBatch,
+    notice,
+    select,
+    setCursor,
+    stepCursor,
+    exportTraceText
+  }
+})

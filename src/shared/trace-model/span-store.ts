@@ -1,0 +1,100 @@
+// Spans (running steps, callbacks, waits, selector waits, executor jobs) and point markers,
+// column by column.
+
+import { F64Column, I32Column, U8Column } from './columns'
+
+export class SpanStore {
+  readonly start = new F64Column()
+  /** NaN while the span is still open. */
+  readonly end = new F64Column()
+  readonly lane = new I32Column()
+  readonly kind = new U8Column()
+  readonly flags = new U8Column()
+  /** cb id (run/callback), label string index (wait, executor), fd count (select). */
+  readonly ref = new I32Column()
+  readonly handle = new I32Column()
+  readonly tick = new I32Column()
+  readonly task = new I32Column()
+
+  get length(): number {
+    return this.start.length
+  }
+
+  add(
+    start: number,
+    lane: number,
+    kind: number,
+    ref: number,
+    handle = -1,
+    tick = -1,
+    task = -1,
+    flags = 0
+  ): number {
+    this.start.push(start)
+    this.end.push(NaN)
+    this.lane.push(lane)
+    this.kind.push(kind)
+    this.flags.push(flags)
+    this.ref.push(ref)
+    this.handle.push(handle)
+    this.tick.push(tick)
+    return this.task.push(task)
+  }
+
+  /** Removes the newest span (one that turned out never to have existed). */
+  pop(): void {
+    for (const c of [
+      this.start,
+      this.end,
+      this.lane,
+      this.kind,
+      this.flags,
+      this.ref,
+      this.handle,
+      this.tick,
+      this.task
+    ])
+      c.length--
+  }
+
+  close(i: number, end: number): void {
+    this.end.set(i, Math.max(end, this.start.get(i)))
+  }
+
+  get bytes(): number {
+    return (
+      this.start.bytes +
+      this.end.bytes +
+      this.lane.bytes +
+      this.kind.bytes +
+      this.flags.bytes +
+      this.ref.bytes +
+      this.handle.bytes +
+      this.tick.bytes +
+      this.task.bytes
+    )
+  }
+}
+
+export class MarkerStore {
+  readonly t = new F64Column()
+  readonly lane = new I32Column()
+  readonly kind = new U8Column()
+  /** Handle id (timer due), fd (I/O ready), task id (ends), problem id. */
+  readonly ref = new I32Column()
+
+  get length(): number {
+    return this.t.length
+  }
+
+  add(t: number, lane: number, kind: number, ref: number): number {
+    this.lane.push(lane)
+    this.kind.push(kind)
+    this.ref.push(ref)
+    return this.t.push(t)
+  }
+
+  get bytes(): number {
+    return this.t.bytes + this.lane.bytes + this.kind.bytes + this.ref.bytes
+  }
+}

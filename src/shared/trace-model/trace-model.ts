@@ -1,0 +1,826 @@
+// The trace model: ingests trace events incrementally (in batches, live or from a file) and
+// derives what the views draw — lanes, spans, markers, ticks, tasks, queues at any tick,
+// problems and console output. Plain TypeScript with no Vue, DOM or Node: the renderer
+// and the image exporter share it.
+
+import type { Awaiting, Frame, TaskStateName, TraceEvent, TraceHeader, EventOf } from '../trace-types'
+import { F64Column, I32Column, StringTable, lowerBound } from './columns'
+import { shortSite } from './format'
+import { DeltaLog, DeltaOp, QueueState, encodeIo, type QueueSnapshot } from './queue-state'
+import { MarkerStore, SpanStore } from './span-store'
+import {
+  MarkerKind,
+  SpanFlag,
+  SpanKind,
+  type ConsoleChunk,
+  type HandleInfo,
+  type Lane,
+  type LaneKind,
+  type LoopInfo,
+  type Problem,
+  type TaskDisplayState,
+  type TaskInfo
+} from './model-types'
+
+/** Our own keyframe spacing (ticks) when the agent sends none: bounds replay work per scrub. */
+export const KEYFRAME_EVERY = 256
+/** Newest state-history entries kept per task. */
+export const TASK_HISTORY_LIMIT = 500
+
+const TERMINAL: ReadonlySet<TaskDisplayState> = new Set(['done', 'failed', 'cancelled'])
+
+export class TraceModel {
+  header: TraceHeader | null = null
+  /** Events ingested (including skipped ones). */
+  eventCount = 0
+  /** Unknown or malformed events skipped. */
+  skipped = 0
+  /** Events the agent reported dropping. */
+  dropped = 0
+  /** Earliest loop time seen (the chart's origin). */
+  origin = NaN
+  /** Newest loop time seen. */
+  now = 0
+
+  readonly strings = new StringTable()
+  readonly spans = new SpanStore()
+  readonly markers = new MarkerStore()
+  readonly lanes: Lane[] = []
+  readonly loops = new Map<number, LoopInfo>()
+  readonly tasks = new Map<number, TaskInfo>()
+  readonly problems: Problem[] = []
+  readonly console: ConsoleChunk[] = []
+  /** Wait spans on other tasks (awaiting a task or a gather): span index → awaited task ids. */
+  readonly awaitedBy = new Map<number, number[]>()
+
+  /** Bumped whenever lanes or tasks are added (views that only list lanes can skip redraws). */
+  structureVersion = 0
+  /** The loop of the newest tick: the one the views follow by default. */
+  activeLoop: number | null = null
+  paused: EventOf<'paused'> | null = null
+  exit: { code: number | null; signal: string | null; t: number } | null = null
+
+  private readonly callbacks = new Map<number, { label: string; site: string | null }>()
+  private readonly handleCb = new Map<number, number>()
+  private readonly handleTask = new Map<number, number>()
+  private readonly laneByKey = new Map<string, number>()
+  private readonly taskOpenSpan = new Map<number, number>()
+  private readonly pendingAwait = new Map<number, Awaiting>()
+  private readonly jobs = new Map<number, { fn: string; task: number | null }>()
+  private readonly blockedProblem = new Map<number, Problem>()
+  private laneSeq = 0
+  private taskSeq = 0
+
+  setHeader(h: TraceHeader): void {
+    this.header = h
+  }
+
+  ingest(events: readonly TraceEvent[]): void {
+    for (let i = 0; i < events.length; i++) this.ingestOne(events[i])
+  }
+
+  ingestOne(e: TraceEvent): void {
+    this.eventCount++
+    if (e === null || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
+      this.skipped++
+      return
+    }
+    if ((e as { type: string }).type === 'header') {
+      this.header = e as unknown as TraceHeader
+      return
+    }
+    const t = typeof e.t === 'number' && Number.isFinite(e.t) ? e.t : this.now
+    if (e.type !== 'output' && e.type !== 'exit' && e.type !== 'notice' && e.type !== 'dropped') {
+      if (Number.isNaN(this.origin) || t < this.origin) this.origin = t
+      if (t > this.now) this.now = t
+    }
+    switch (e.type) {
+      case 'loop.start':
+        this.loopStart(e, t)
+        break
+      case 'loop.stop':
+        this.loop(e.loop, t).stopT = t
+        break
+      case 'loop.close':
+        this.loop(e.loop, t).closed = true
+        break
+      case 'callback':
+        this.callbacks.set(e.cb, { label: e.label, site: e.site ?? null })
+        break
+      case 'tick.begin':
+        this.tickBegin(e, t)
+        break
+      case 'tick.end':
+        break
+      case 'select':
+        this.select(e, t)
+        break
+      case 'handle.schedule': {
+        this.rememberHandle(e.handle, e.cb, e.task)
+        const loop = this.loop(e.loop, t)
+        loop.queues.apply(DeltaOp.Schedule, e.handle, 0)
+        loop.deltas.push(DeltaOp.Schedule, e.handle)
+        break
+      }
+      case 'timer.schedule': {
+        this.rememberHandle(e.handle, e.cb, e.task)
+        const loop = this.loop(e.loop, t)
+        loop.queues.apply(DeltaOp.Timer, e.handle, e.when)
+        loop.deltas.push(DeltaOp.Timer, e.handle, e.when)
+        break
+      }
+      case 'timer.cancel': {
+        const loop = this.loop(e.loop, t)
+        loop.queues.apply(DeltaOp.Cancel, e.handle, 0)
+        loop.deltas.push(DeltaOp.Cancel, e.handle)
+        break
+      }
+      case 'timer.due': {
+        const loop = this.loop(e.loop, t)
+        loop.queues.apply(DeltaOp.Due, e.handle, 0)
+        loop.deltas.push(DeltaOp.Due, e.handle)
+        const task = this.handleTask.get(e.handle)
+        const lane =
+          task !== undefined && this.tasks.has(task) ? this.tasks.get(task)!.lane : loop.callbacksLane
+        this.markers.add(t, lane, MarkerKind.TimerDue, e.handle)
+        break
+      }
+      case 'handle.begin':
+        this.handleBegin(e, t)
+        break
+      case 'handle.end':
+        this.handleEnd(e, t)
+        break
+      case 'task.create':
+        this.taskCreate(e, t)
+        break
+      case 'task.state':
+        this.taskState(e, t)
+        break
+      case 'io.watch': {
+        const loop = this.loop(e.loop, t)
+        const op = e.op === 'add' ? DeltaOp.IoAdd : DeltaOp.IoRemove
+        const b = encodeIo(e.dir, e.cb ?? 0)
+        loop.queues.apply(op, e.fd, b)
+        loop.deltas.push(op, e.fd, b)
+        break
+      }
+      case 'executor.submit':
+        this.jobs.set(e.job, { fn: e.fn, task: e.task ?? null })
+        break
+      case 'executor.done': {
+        const job = this.jobs.get(e.job)
+        const lane = this.lane('executor', `executor:${e.thread}`, e.thread, null, null, e.thread)
+        const start = typeof e.start === 'number' ? e.start : t - e.dur
+        const s = this.spans.add(
+          start,
+          lane,
+          SpanKind.Executor,
+          this.strings.intern(job?.fn ?? `job ${e.job}`),
+          -1,
+          -1,
+          job?.task ?? -1
+        )
+        this.spans.close(s, start + e.dur)
+        this.lanes[lane].spans.push(s)
+        this.jobs.delete(e.job)
+        break
+      }
+      case 'blocked':
+        this.blocked(e, t)
+        break
+      case 'blocked.end': {
+        const p = this.blockedProblem.get(e.handle)
+        if (p) {
+          p.elapsed = e.total
+          p.ended = true
+          p.message = blockedMessage(p, this)
+        }
+        break
+      }
+      case 'problem':
+        this.problem(e, t)
+        break
+      case 'notice':
+        this.console.push({ stream: 'notice', data: e.message, t, level: e.level })
+        break
+      case 'paused':
+        this.paused = e
+        break
+      case 'resumed':
+        this.paused = null
+        break
+      case 'stacks':
+        for (const s of e.tasks) {
+          const task = this.tasks.get(s.task)
+          if (task) task.stack = s.stack
+        }
+        break
+      case 'dropped':
+        this.dropped += e.count
+        this.console.push({
+          stream: 'notice',
+          data: `the agent dropped ${e.count} events (its buffer was full); the picture has gaps`,
+          t,
+          level: 'warning'
+        })
+        break
+      case 'output':
+        this.console.push({ stream: e.stream === 'stderr' ? 'stderr' : 'stdout', data: e.data, t })
+        break
+      case 'exit':
+        this.exit = { code: e.code, signal: e.signal, t: this.now }
+        this.paused = null
+        this.closeAllOpen(this.now)
+        break
+      default:
+        this.skipped++
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  callbackLabel(cb: number): string {
+    return this.callbacks.get(cb)?.label ?? `callback #${cb}`
+  }
+
+  callbackSite(cb: number): string | null {
+    return this.callbacks.get(cb)?.site ?? null
+  }
+
+  handleInfo(handle: number): HandleInfo {
+    const cb = this.handleCb.get(handle) ?? -1
+    const task = this.handleTask.get(handle) ?? null
+    return {
+      handle,
+      cb,
+      label: cb >= 0 ? this.callbackLabel(cb) : `handle #${handle}`,
+      site: cb >= 0 ? this.callbackSite(cb) : null,
+      task,
+      taskName: task !== null ? (this.tasks.get(task)?.name ?? `task #${task}`) : null
+    }
+  }
+
+  /** End of a span for drawing: open spans reach "now". */
+  spanEnd(i: number): number {
+    const end = this.spans.end.data[i]
+    return Number.isNaN(end) ? Math.max(this.now, this.spans.start.data[i]) : end
+  }
+
+  spanLabel(i: number): string {
+    const kind = this.spans.kind.data[i]
+    const ref = this.spans.ref.data[i]
+    if (kind === SpanKind.Run || kind === SpanKind.Callback) return this.callbackLabel(ref)
+    if (kind === SpanKind.Select) return ref > 0 ? `selector wait (${ref} fd ready)` : 'selector wait'
+    return this.strings.get(ref)
+  }
+
+  laneOfTask(task: number): number | null {
+    return this.tasks.get(task)?.lane ?? null
+  }
+
+  tickCount(loopId: number): number {
+    return this.loops.get(loopId)?.ticksT.length ?? 0
+  }
+
+  /** The tick index (into the loop's tick list) in effect at loop time t, or -1. */
+  tickIndexAt(loopId: number, t: number): number {
+    const loop = this.loops.get(loopId)
+    if (!loop) return -1
+    return lowerBound(loop.ticksT.data.subarray(0, loop.ticksT.length), t + 1e-12) - 1
+  }
+
+  /** The queues as they are now (mid-tick if a tick is running). */
+  liveQueues(loopId: number): QueueSnapshot {
+    const loop = this.loops.get(loopId)
+    return loop ? loop.queues.snapshot() : { ready: [], timers: [], io: [] }
+  }
+
+  /** The queues at the start of a past tick (index into the loop's tick list). */
+  queuesAtTick(loopId: number, tickIdx: number): QueueSnapshot {
+    const loop = this.loops.get(loopId)
+    if (!loop || tickIdx < 0 || tickIdx >= loop.ticksT.length) return { ready: [], timers: [], io: [] }
+    const kfs = loop.keyframes
+    let lo = 0
+    let hi = kfs.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (kfs[mid].tickIdx <= tickIdx) lo = mid + 1
+      else hi = mid
+    }
+    const target = loop.ticksDelta.data[tickIdx]
+    let state: QueueState
+    let from: number
+    if (lo === 0) {
+      state = new QueueState()
+      from = 0
+    } else {
+      const kf = kfs[lo - 1]
+      state = kf.state.clone()
+      from = kf.deltaIdx
+    }
+    loop.deltas.replay(state, from, target)
+    return state.snapshot()
+  }
+
+  /** A task's state at loop time t, from its lane's spans. */
+  taskStateAt(taskId: number, t: number): { state: TaskDisplayState | null; label: string | null } {
+    const task = this.tasks.get(taskId)
+    if (!task || t < task.createdT) return { state: null, label: null }
+    if (task.endT !== null && t >= task.endT) return { state: task.state, label: null }
+    const spans = this.lanes[task.lane].spans
+    const starts = spans.data
+    // Last span whose start <= t.
+    let lo = 0
+    let hi = spans.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.spans.start.data[starts[mid]] <= t) lo = mid + 1
+      else hi = mid
+    }
+    if (lo === 0) return { state: 'created', label: null }
+    const s = starts[lo - 1]
+    if (t > this.spanEnd(s)) return { state: task.state, label: null }
+    const kind = this.spans.kind.data[s]
+    if (kind === SpanKind.Run) return { state: 'running', label: null }
+    if (this.spans.flags.data[s] & SpanFlag.Scheduled) return { state: 'created', label: this.spanLabel(s) }
+    return { state: 'waiting', label: this.spanLabel(s) }
+  }
+
+  /** Approximate bytes held by columns (typed arrays only). */
+  get columnBytes(): number {
+    let bytes = this.spans.bytes + this.markers.bytes
+    for (const lane of this.lanes) bytes += lane.spans.bytes
+    for (const loop of this.loops.values()) {
+      bytes += loop.ticksT.bytes + loop.ticksNo.bytes + loop.ticksDelta.bytes
+      bytes += loop.deltas.op.bytes + loop.deltas.a.bytes + loop.deltas.b.bytes
+    }
+    return bytes
+  }
+
+  // ---- reducers ------------------------------------------------------------------------
+
+  private loop(id: number, t: number): LoopInfo {
+    let loop = this.loops.get(id)
+    if (!loop) {
+      loop = this.newLoop(id, 0, 'MainThread', 'unknown', true, t)
+    }
+    loop.lastEventT = t
+    return loop
+  }
+
+  private newLoop(
+    id: number,
+    thread: number,
+    threadName: string,
+    cls: string,
+    instrumented: boolean,
+    t: number
+  ): LoopInfo {
+    const multi = this.loops.size > 0
+    const suffix = multi ? ` · loop ${id}` : ''
+    const selectLane = this.lane('select', `select:${id}`, `selector wait${suffix}`, id, null, null)
+    const callbacksLane = this.lane('callbacks', `callbacks:${id}`, `callbacks${suffix}`, id, null, null)
+    const loop: LoopInfo = {
+      id,
+      thread,
+      threadName,
+      cls,
+      instrumented,
+      startT: t,
+      stopT: null,
+      closed: false,
+      tick: -1,
+      ticksT: new F64Column(256),
+      ticksNo: new I32Column(256),
+      ticksDelta: new I32Column(256),
+      queues: new QueueState(),
+      deltas: new DeltaLog(),
+      keyframes: [],
+      selectLane,
+      callbacksLane,
+      current: null,
+      lastEventT: t
+    }
+    this.loops.set(id, loop)
+    if (multi) {
+      // The first loop's lanes were labelled before we knew there would be several.
+      const first = this.loops.values().next().value as LoopInfo
+      this.lanes[first.selectLane].label = `selector wait · loop ${first.id}`
+      this.lanes[first.callbacksLane].label = `callbacks · loop ${first.id}`
+    }
+    this.structureVersion++
+    return loop
+  }
+
+  private lane(
+    kind: LaneKind,
+    key: string,
+    label: string,
+    loop: number | null,
+    task: number | null,
+    thread: string | null
+  ): number {
+    const existing = this.laneByKey.get(key)
+    if (existing !== undefined) return existing
+    const index = this.lanes.length
+    this.lanes.push({
+      index,
+      kind,
+      key,
+      label,
+      loop,
+      task,
+      thread,
+      seq: this.laneSeq++,
+      spans: new I32Column(64)
+    })
+    this.laneByKey.set(key, index)
+    this.structureVersion++
+    return index
+  }
+
+  private loopStart(e: EventOf<'loop.start'>, t: number): void {
+    const loop = this.loops.get(e.loop)
+    if (loop) {
+      loop.thread = e.thread
+      loop.threadName = e.threadName
+      loop.cls = e.cls
+      loop.instrumented = e.instrumented !== false
+      loop.stopT = null
+      return
+    }
+    this.newLoop(e.loop, e.thread, e.threadName, e.cls, e.instrumented !== false, t)
+    if (e.instrumented === false) {
+      this.console.push({
+        stream: 'notice',
+        data: `loop ${e.loop} (${e.cls}) is not instrumented; its tasks cannot be drawn`,
+        t,
+        level: 'warning'
+      })
+    }
+  }
+
+  private tickBegin(e: EventOf<'tick.begin'>, t: number): void {
+    const loop = this.loop(e.loop, t)
+    loop.tick = e.tick
+    this.activeLoop = e.loop
+    const tickIdx = loop.ticksT.length
+    if (e.ready || e.timers || e.io) {
+      loop.queues = QueueState.fromSnapshot(e.ready ?? [], e.timers ?? [], e.io ?? [])
+      loop.keyframes.push({ tickIdx, deltaIdx: loop.deltas.length, state: loop.queues.clone() })
+    } else if (tickIdx % KEYFRAME_EVERY === 0 && tickIdx > 0) {
+      loop.keyframes.push({ tickIdx, deltaIdx: loop.deltas.length, state: loop.queues.clone() })
+    }
+    loop.ticksT.push(t)
+    loop.ticksNo.push(e.tick)
+    loop.ticksDelta.push(loop.deltas.length)
+  }
+
+  private select(e: EventOf<'select'>, t: number): void {
+    const loop = this.loop(e.loop, t)
+    const waited = Math.max(0, e.waited || 0)
+    // The event is written when the selector returns: the wait covers [t - waited, t].
+    const s = this.spans.add(t - waited, loop.selectLane, SpanKind.Select, e.fds?.length ?? 0, -1, loop.tick)
+    this.spans.close(s, t)
+    this.lanes[loop.selectLane].spans.push(s)
+    if (t - waited < this.origin) this.origin = t - waited
+    for (const fd of e.fds ?? []) this.markers.add(t, loop.selectLane, MarkerKind.IoReady, fd)
+  }
+
+  private rememberHandle(handle: number, cb: number, task: number | null | undefined): void {
+    this.handleCb.set(handle, cb)
+    if (task !== undefined && task !== null) this.handleTask.set(handle, task)
+  }
+
+  private handleBegin(e: EventOf<'handle.begin'>, t: number): void {
+    const loop = this.loop(e.loop, t)
+    this.rememberHandle(e.handle, e.cb, e.task)
+    loop.queues.apply(DeltaOp.Begin, e.handle, 0)
+    loop.deltas.push(DeltaOp.Begin, e.handle)
+    if (loop.current) this.closeCurrent(loop, t)
+    const tick = typeof e.tick === 'number' ? e.tick : loop.tick
+    const taskId = e.task ?? null
+    const task = taskId !== null ? this.tasks.get(taskId) : undefined
+    let span: number
+    if (task) {
+      this.closeTaskSpan(task.id, t)
+      span = this.spans.add(t, task.lane, SpanKind.Run, e.cb, e.handle, tick, task.id, SpanFlag.Open)
+      this.lanes[task.lane].spans.push(span)
+      task.steps++
+      if (task.state !== 'running') this.pushHistory(task, t, tick, 'running')
+      task.state = 'running'
+      task.awaiting = null
+    } else {
+      span = this.spans.add(
+        t,
+        loop.callbacksLane,
+        SpanKind.Callback,
+        e.cb,
+        e.handle,
+        tick,
+        taskId ?? -1,
+        SpanFlag.Open
+      )
+      this.lanes[loop.callbacksLane].spans.push(span)
+    }
+    loop.current = { span, handle: e.handle, task: task ? task.id : null }
+    // The agent's watchdog thread can report a block before the blocking handle's begin
+    // reaches the stream.
+    const bp = this.blockedProblem.get(e.handle)
+    if (bp && bp.span === null) {
+      bp.span = span
+      this.spans.flags.data[span] |= SpanFlag.Blocked
+    }
+  }
+
+  private handleEnd(e: EventOf<'handle.end'>, t: number): void {
+    const loop = this.loop(e.loop, t)
+    const cur = loop.current
+    if (!cur || cur.handle !== e.handle) return
+    const start = this.spans.start.data[cur.span]
+    // The agent's own measurement is more precise than the difference of two event times.
+    const end = typeof e.dur === 'number' && e.dur >= 0 ? start + e.dur : t
+    this.closeCurrent(loop, end)
+  }
+
+  private closeCurrent(loop: LoopInfo, end: number): void {
+    const cur = loop.current
+    if (!cur) return
+    loop.current = null
+    this.spans.close(cur.span, end)
+    this.spans.flags.data[cur.span] &= ~SpanFlag.Open
+    if (cur.task === null) return
+    const task = this.tasks.get(cur.task)
+    if (!task) return
+    task.runTime += this.spans.end.data[cur.span] - this.spans.start.data[cur.span]
+    if (TERMINAL.has(task.state)) return
+    // Between steps a task waits; the label says on what, once the agent tells us.
+    const awaiting = this.pendingAwait.get(task.id) ?? task.awaiting
+    this.pendingAwait.delete(task.id)
+    const label = awaiting ? awaiting.label : 'suspended'
+    const w = this.spans.add(
+      end,
+      task.lane,
+      SpanKind.Wait,
+      this.strings.intern(label),
+      -1,
+      loop.tick,
+      task.id,
+      SpanFlag.Open
+    )
+    this.lanes[task.lane].spans.push(w)
+    this.taskOpenSpan.set(task.id, w)
+    if (awaiting) this.noteAwaited(w, awaiting)
+    if (task.state === 'running') {
+      task.state = 'waiting'
+      task.awaiting = awaiting ?? null
+      this.pushHistory(task, end, loop.tick, 'waiting', label)
+    }
+  }
+
+  private noteAwaited(span: number, awaiting: Awaiting): void {
+    if ((awaiting.kind === 'task' || awaiting.kind === 'gather') && awaiting.ref != null) {
+      const refs = (Array.isArray(awaiting.ref) ? awaiting.ref : [awaiting.ref]).filter((r) =>
+        this.tasks.has(r)
+      )
+      if (refs.length) this.awaitedBy.set(span, refs)
+    }
+  }
+
+  private closeTaskSpan(taskId: number, t: number): void {
+    const open = this.taskOpenSpan.get(taskId)
+    if (open === undefined) return
+    this.spans.close(open, t)
+    this.spans.flags.data[open] &= ~SpanFlag.Open
+    this.taskOpenSpan.delete(taskId)
+  }
+
+  private taskCreate(e: EventOf<'task.create'>, t: number): void {
+    if (this.tasks.has(e.task)) return
+    const loop = this.loop(e.loop, t)
+    const lane = this.lane('task', `task:${e.task}`, e.name, e.loop, e.task, null)
+    const task: TaskInfo = {
+      id: e.task,
+      loop: e.loop,
+      name: e.name,
+      coro: e.coro,
+      parent: e.parent ?? null,
+      site: e.site ?? null,
+      createdT: t,
+      createdTick: loop.tick,
+      seq: this.taskSeq++,
+      lane,
+      state: 'created',
+      awaiting: null,
+      steps: 0,
+      runTime: 0,
+      history: [{ t, tick: loop.tick, state: 'created' }],
+      historyDropped: 0,
+      stack: null,
+      endT: null
+    }
+    this.tasks.set(e.task, task)
+    this.markers.add(t, lane, MarkerKind.Created, e.task)
+    const w = this.spans.add(
+      t,
+      lane,
+      SpanKind.Wait,
+      this.strings.intern('scheduled'),
+      -1,
+      loop.tick,
+      e.task,
+      SpanFlag.Open | SpanFlag.Scheduled
+    )
+    this.lanes[lane].spans.push(w)
+    this.taskOpenSpan.set(e.task, w)
+  }
+
+  private taskState(e: EventOf<'task.state'>, t: number): void {
+    const task = this.tasks.get(e.task)
+    if (!task) return
+    if (e.stack) task.stack = e.stack
+    const tick = this.loops.get(task.loop)?.tick ?? -1
+    const state: TaskStateName = e.state
+    if (state === 'running') return
+    if (state === 'waiting') {
+      if (TERMINAL.has(task.state)) return
+      const awaiting = e.awaiting ?? { kind: 'unknown', label: 'suspended' }
+      const open = this.taskOpenSpan.get(task.id)
+      const running = this.loops.get(task.loop)?.current?.task === task.id
+      if (running || open === undefined) {
+        // Reported from inside the step: the wait starts when the step ends.
+        this.pendingAwait.set(task.id, awaiting)
+        if (!running) {
+          task.state = 'waiting'
+          task.awaiting = awaiting
+        }
+      } else {
+        this.spans.ref.data[open] = this.strings.intern(awaiting.label)
+        this.noteAwaited(open, awaiting)
+        this.spans.flags.data[open] &= ~SpanFlag.Scheduled
+        task.awaiting = awaiting
+        task.state = 'waiting'
+        const last = task.history[task.history.length - 1]
+        if (last && last.state === 'waiting' && last.t === this.spans.start.data[open])
+          last.label = awaiting.label
+        else this.pushHistory(task, t, tick, 'waiting', awaiting.label)
+      }
+      return
+    }
+    // done | failed | cancelled
+    if (TERMINAL.has(task.state)) return
+    task.state = state
+    task.awaiting = null
+    task.endT = t
+    if (e.result !== undefined) task.result = e.result
+    if (e.exc) task.exc = e.exc
+    if (e.cancelMsg !== undefined) task.cancelMsg = e.cancelMsg
+    if (e.cancelledBy !== undefined) task.cancelledBy = e.cancelledBy
+    this.pendingAwait.delete(task.id)
+    const open = this.taskOpenSpan.get(task.id)
+    const laneSpans = this.lanes[task.lane].spans
+    if (
+      open !== undefined &&
+      open === this.spans.length - 1 &&
+      laneSpans.last() === open &&
+      // Times are microseconds apart at best; a step end computed from `dur` may differ in float.
+      this.spans.start.data[open] >= t - 1e-6 &&
+      this.spans.kind.data[open] === SpanKind.Wait
+    ) {
+      // The step that just ended was the last: the wait opened at its end never happened.
+      this.spans.pop()
+      laneSpans.length--
+      this.taskOpenSpan.delete(task.id)
+      const last = task.history[task.history.length - 1]
+      if (last && last.state === 'waiting' && last.t >= t - 1e-6) task.history.pop()
+    }
+    this.closeTaskSpan(task.id, t)
+    this.pushHistory(task, t, tick, state, e.exc ? `${e.exc.type}: ${e.exc.message}` : undefined)
+    const kind =
+      state === 'done' ? MarkerKind.Done : state === 'failed' ? MarkerKind.Failed : MarkerKind.Cancelled
+    this.markers.add(t, task.lane, kind, task.id)
+    if (state === 'failed') {
+      this.addProblem({
+        kind: 'task-failed',
+        message: `task ${task.name} failed: ${e.exc ? `${e.exc.type}: ${e.exc.message}` : 'exception'}`,
+        t,
+        loop: task.loop,
+        task: task.id,
+        handle: null,
+        stack: null,
+        tick,
+        span: null
+      })
+    }
+    this.structureVersion++
+  }
+
+  private blocked(e: EventOf<'blocked'>, t: number): void {
+    const loop = this.loop(e.loop, t)
+    const span = loop.current && loop.current.handle === e.handle ? loop.current.span : null
+    if (span !== null) this.spans.flags.data[span] |= SpanFlag.Blocked
+    let p = this.blockedProblem.get(e.handle)
+    if (!p) {
+      p = this.addProblem({
+        kind: 'blocked',
+        message: '',
+        t: span !== null ? this.spans.start.data[span] : t,
+        loop: e.loop,
+        task: e.task ?? null,
+        handle: e.handle,
+        stack: e.stack,
+        elapsed: e.elapsed,
+        ended: false,
+        tick: loop.tick,
+        span
+      })
+      this.blockedProblem.set(e.handle, p)
+    }
+    p.elapsed = e.elapsed
+    if (e.stack && e.stack.length) p.stack = e.stack
+    p.message = blockedMessage(p, this)
+  }
+
+  private problem(e: EventOf<'problem'>, t: number): void {
+    const task = e.task ?? null
+    if (e.kind === 'blocked' && e.handle != null) {
+      // The agent reports a block both as `blocked` (live, with updates) and as a problem.
+      const mine = this.problems.find((p) => p.kind === 'blocked' && p.handle === e.handle)
+      if (mine) {
+        if (!mine.stack && e.stack) mine.stack = e.stack
+        return
+      }
+    }
+    if (e.kind === 'task-failed' && task !== null) {
+      const mine = this.problems.find((p) => p.kind === 'task-failed' && p.task === task)
+      if (mine) {
+        mine.message = e.message
+        if (e.stack) mine.stack = e.stack
+        return
+      }
+    }
+    const loopId = e.loop ?? null
+    this.addProblem({
+      kind: e.kind,
+      message: e.message,
+      t,
+      loop: loopId,
+      task,
+      handle: e.handle ?? null,
+      stack: e.stack ?? null,
+      tick: loopId !== null ? (this.loops.get(loopId)?.tick ?? null) : null,
+      span: null
+    })
+  }
+
+  private addProblem(p: Omit<Problem, 'id'>): Problem {
+    const problem: Problem = { id: this.problems.length + 1, ...p }
+    this.problems.push(problem)
+    const lane = problem.task !== null ? this.laneOfTask(problem.task) : null
+    const loop = problem.loop !== null ? this.loops.get(problem.loop) : undefined
+    const markerLane = lane ?? loop?.callbacksLane ?? null
+    if (markerLane !== null) this.markers.add(problem.t, markerLane, MarkerKind.Problem, problem.id)
+    this.structureVersion++
+    return problem
+  }
+
+  private pushHistory(
+    task: TaskInfo,
+    t: number,
+    tick: number,
+    state: TaskDisplayState,
+    label?: string
+  ): void {
+    task.history.push(label === undefined ? { t, tick, state } : { t, tick, state, label })
+    if (task.history.length > TASK_HISTORY_LIMIT * 2) {
+      const drop = task.history.length - TASK_HISTORY_LIMIT
+      task.history.splice(1, drop)
+      task.historyDropped += drop
+    }
+  }
+
+  private closeAllOpen(t: number): void {
+    for (const loop of this.loops.values()) if (loop.current) this.closeCurrent(loop, t)
+    for (const [id] of this.taskOpenSpan) this.closeTaskSpan(id, t)
+  }
+}
+
+function blockedMessage(p: Problem, model: TraceModel): string {
+  const where = p.stack && p.stack.length ? ` in ${shortSite(frameSite(p.stack[p.stack.length - 1]))}` : ''
+  const taskName = p.task !== null ? model.tasks.get(p.task)?.name : undefined
+  const who =
+    taskName !== undefined
+      ? `task ${taskName}`
+      : p.handle !== null
+        ? model.handleInfo(p.handle).label
+        : 'a callback'
+  const secs = (p.elapsed ?? 0).toFixed(2)
+  return p.ended
+    ? `loop blocked for ${secs} s by ${who}${where}`
+    : `loop blocked for ${secs} s so far by ${who}${where}`
+}
+
+export function frameSite(f: Frame): string {
+  return `${f.file}:${f.line}`
+}

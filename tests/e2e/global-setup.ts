@@ -1,0 +1,50 @@
+// Starts the web host (`loopscope serve --port 0`) once for all e2e tests, reads the URL it
+// prints, and passes it on in LOOPSCOPE_E2E_URL; returns the teardown that stops it.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (
+    !existsSync(resolve(ROOT, 'out/renderer/index.html')) ||
+    !existsSync(resolve(ROOT, 'out/main/cli.js'))
+  ) {
+    throw new Error('The app is not built: run `npx electron-vite build` before the e2e tests.')
+  }
+  const child = spawn(process.execPath, [resolve(ROOT, 'bin/loopscope.mjs'), 'serve', '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env }
+  })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    let out = ''
+    const timer = setTimeout(
+      () => reject(new Error(`loopscope serve printed no URL within 20 s. stderr:\n${stderr}`)),
+      20_000
+    )
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolvePromise(m[1])
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`loopscope serve exited with ${code} before printing its URL. stderr:\n${stderr}`))
+    })
+  })
+  process.env.LOOPSCOPE_E2E_URL = url
+  return async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise<void>((r) => child.once('exit', () => r()))
+    child.kill('SIGTERM')
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+    if (child.exitCode === null) child.kill('SIGKILL')
+  }
+}

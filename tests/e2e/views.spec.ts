@@ -1,0 +1,135 @@
+import { expect, test } from '@playwright/test'
+import { openExample, waitForExit } from './helpers'
+
+test.describe('the web host runs a bundled example and shows it live', () => {
+  test('toolbar controls and regions carry their accessible names', async ({ page }) => {
+    await openExample(page, '05_async_await.py')
+    for (const name of [
+      'Open',
+      'Run',
+      'Stop',
+      'Pause',
+      'Step tick',
+      'Step callback',
+      'Resume',
+      'Export image',
+      'Export trace'
+    ]) {
+      await expect(page.getByRole('button', { name, exact: true })).toHaveCount(1)
+    }
+    for (const name of [
+      'Swimlanes',
+      'Tasks',
+      'Ready queue',
+      'Timers',
+      'Console',
+      'I/O',
+      'Inspector',
+      'Problems'
+    ]) {
+      await expect(page.getByRole('region', { name, exact: true })).toHaveCount(1)
+    }
+    // Nothing runs yet: Stop, Pause and Resume have nothing to act on.
+    await expect(page.getByRole('button', { name: 'Stop', exact: true })).toBeDisabled()
+    await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeDisabled()
+    await expect(page.getByRole('button', { name: 'Resume', exact: true })).toBeDisabled()
+    await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled()
+  })
+
+  test('running 00_welcome.py shows its output, its tasks and a non-empty swimlane chart', async ({
+    page
+  }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    const consoleRegion = page.getByRole('region', { name: 'Console' })
+    await expect(consoleRegion).toContainText('produced item 0')
+    await waitForExit(page)
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    await expect(tasks.getByRole('row', { name: /^ticker / })).toHaveCount(1)
+    await expect(tasks.getByRole('row', { name: /^Task-1 / })).toContainText(/done|failed/)
+    const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
+    await expect(swimlanes.locator('canvas').first()).toBeVisible()
+    await expect.poll(async () => Number(await swimlanes.getAttribute('data-spans'))).toBeGreaterThan(5)
+    await expect
+      .poll(async () => Number(await swimlanes.getAttribute('data-lanes')))
+      .toBeGreaterThanOrEqual(7)
+  })
+
+  test('selecting a task row shows it in the inspector', async ({ page }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    await page
+      .getByRole('region', { name: 'Tasks' })
+      .getByRole('row', { name: /^ticker / })
+      .click()
+    const inspector = page.getByRole('region', { name: 'Inspector' })
+    await expect(inspector).toContainText('ticker')
+    await expect(inspector).toContainText('Created at')
+    await expect(inspector).toContainText('00_welcome.py:')
+  })
+
+  test('a blocking callback is reported as a problem, and clicking it inspects the block', async ({
+    page
+  }) => {
+    await openExample(page, '07_blocking_callback.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const problems = page.getByRole('region', { name: 'Problems' })
+    await expect(problems).toContainText('Blocked loop')
+    await expect(problems).toContainText('07_blocking_callback.py:19')
+    await problems.getByRole('button').filter({ hasText: 'Blocked loop' }).first().click()
+    const inspector = page.getByRole('region', { name: 'Inspector' })
+    await expect(inspector).toContainText('time.sleep(0.6)')
+    await expect(inspector).toContainText('slow_handler')
+  })
+
+  test('scrubbing back to an early tick shows the queues as they were then', async ({ page }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const slider = page.getByRole('slider', { name: 'Tick' })
+    await slider.focus()
+    await slider.press('Home')
+    // At the first tick the ready queue holds main's first step.
+    await expect(page.getByRole('region', { name: 'Ready queue' })).toContainText('main')
+    await page.keyboard.press('Alt+ArrowRight')
+    await page.keyboard.press('Alt+ArrowRight')
+    await page.keyboard.press('Alt+ArrowRight')
+    await expect(page.getByRole('region', { name: 'Timers' })).toContainText(/ms|s/)
+    await page.getByRole('button', { name: 'Now', exact: true }).click()
+    await expect(page.getByRole('button', { name: 'Now', exact: true })).toBeDisabled()
+  })
+
+  test('whole-window screenshots in dark and light themes', async ({ page }) => {
+    for (const scheme of ['dark', 'light'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      await openExample(page, '00_welcome.py')
+      await page.getByRole('button', { name: 'Run', exact: true }).click()
+      await waitForExit(page)
+      await page
+        .getByRole('region', { name: 'Tasks' })
+        .getByRole('row', { name: /^Task-3 / })
+        .click()
+      await page.getByRole('button', { name: 'Awaits', exact: true }).click()
+      await expect(page.getByRole('button', { name: 'Awaits', exact: true })).toHaveAttribute(
+        'aria-pressed',
+        'true'
+      )
+      await page.waitForTimeout(300)
+      await page.screenshot({ path: `test-results/screenshots/window-${scheme}.png` })
+    }
+  })
+
+  test('screenshot of a run held mid-way, with queues and timers filled', async ({ page }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Step tick', exact: true }).click()
+    await expect(page.getByTestId('session-state')).toContainText(/paused/i)
+    for (let i = 0; i < 12; i++) await page.keyboard.press('F10')
+    await expect(page.getByRole('region', { name: 'Timers' }).getByRole('row')).not.toHaveCount(0)
+    await page.waitForTimeout(500)
+    await page.screenshot({ path: 'test-results/screenshots/window-held.png' })
+    await page.getByRole('button', { name: 'Stop', exact: true }).click()
+    await waitForExit(page)
+  })
+})

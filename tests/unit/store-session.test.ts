@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { setActivePinia } from 'pinia'
+import { createTestingPinia } from '@pinia/testing'
+import { useSessionStore } from '../../src/renderer/src/stores/session'
+import { useTraceStore } from '../../src/renderer/src/stores/trace'
+import { ReplayApi } from './store-fake-api'
+
+const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
+
+describe('the session store', () => {
+  let session: ReturnType<typeof useSessionStore>
+
+  beforeEach(() => {
+    setActivePinia(createTestingPinia({ stubActions: false, createSpy: vi.fn }))
+    session = useSessionStore()
+  })
+  afterEach(() => session.dispose())
+
+  it('runs the script and fills the trace from the session batches until it exits', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    session.scriptPath = '/x/00_welcome.py'
+    session.argsText = `one "two words"`
+    await session.run()
+    await flush()
+    expect(api.calls[0]).toEqual({
+      method: 'run',
+      args: [{ script: '/x/00_welcome.py', args: ['one', 'two words'], pauseAtStart: undefined }]
+    })
+    const trace = useTraceStore()
+    expect(trace.model.tasks.size).toBe(11)
+    expect(session.state).toBe('exited')
+    expect(session.status.exitCode).toBe(0)
+    expect(session.pythonVersion).toBe('3.11.7')
+  })
+
+  it('starts a script that is not running held at its first tick when asked to step', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    session.scriptPath = '/x/script.py'
+    await session.stepTick()
+    expect(api.calls[0].method).toBe('run')
+    expect((api.calls[0].args[0] as { pauseAtStart: boolean }).pauseAtStart).toBe(true)
+  })
+
+  it('sends step commands to a live session instead of starting another', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    api.emitStatus({ session: 1, state: 'paused' })
+    await session.stepTick()
+    await session.stepCallback()
+    expect(api.calls.map((c) => c.method)).toEqual(['stepTick', 'stepCallback'])
+  })
+
+  it('ignores statuses of an older session', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    api.emitStatus({ session: 2, state: 'running' })
+    api.emitStatus({ session: 1, state: 'exited', exitCode: 3 })
+    expect(session.state).toBe('running')
+  })
+
+  it('reports a failing command as a Loopscope notice in the console', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    api.failWith = 'no session is running'
+    await session.pause()
+    expect(session.lastError).toBe('Pause failed: no session is running')
+    const notices = useTraceStore().model.console.filter((c) => c.stream === 'notice')
+    expect(notices.map((n) => n.data)).toContain('Pause failed: no session is running')
+  })
+
+  it('fills in the script the host was started with and runs it when told to', async () => {
+    const api = new ReplayApi('model-recorded-welcome.ndjson', { initialScript: '/x/auto.py', autoRun: true })
+    await session.init(api)
+    expect(session.scriptPath).toBe('/x/auto.py')
+    expect(api.calls.map((c) => c.method)).toEqual(['run'])
+  })
+
+  it('opens a saved trace instead of running it when the path is an .ndjson file', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    session.scriptPath = '/tmp/saved.ndjson'
+    await session.run()
+    await flush()
+    expect(api.calls.map((c) => c.method)).toEqual(['openTrace'])
+    expect(useTraceStore().model.tasks.size).toBe(11)
+  })
+})
+
+describe('application-menu commands', () => {
+  beforeEach(() => {
+    setActivePinia(createTestingPinia({ stubActions: false, createSpy: vi.fn }))
+  })
+
+  it('open a script from the menu and run it, and step through the menu too', async () => {
+    const session = useSessionStore()
+    const api = new ReplayApi()
+    await session.init(api)
+    api.emitMenu({ action: 'open-script', path: '/x/menu.py', args: ['a b', 'c'], autoRun: true })
+    await flush()
+    expect(session.scriptPath).toBe('/x/menu.py')
+    expect(api.calls[0]).toMatchObject({
+      method: 'run',
+      args: [{ script: '/x/menu.py', args: ['a b', 'c'] }]
+    })
+    api.emitStatus({ session: 9, state: 'paused' })
+    api.emitMenu({ action: 'step-callback' })
+    await flush()
+    expect(api.calls.map((c) => c.method)).toContain('stepCallback')
+    session.dispose()
+  })
+})
