@@ -19,7 +19,9 @@ const restrict = (paths, patterns = [], message) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', 'resources/**', 'bench/results/**'] },
+  {
+    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', 'resources/**', 'bench/results/**']
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],

@@ -36,7 +36,11 @@ const stages = [
 ]
 
 function readVitest(j) {
-  return { passed: j.numPassedTests ?? 0, failed: j.numFailedTests ?? 0, skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0) }
+  return {
+    passed: j.numPassedTests ?? 0,
+    failed: j.numFailedTests ?? 0,
+    skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0)
+  }
 }
 function readPlain(j) {
   return { passed: j.passed ?? 0, failed: j.failed ?? 0, skipped: j.skipped ?? 0 }
@@ -76,7 +80,10 @@ for (const stage of stages) {
 }
 
 console.log('\n=== summary')
-for (const r of rows) console.log(`${r.stage.padEnd(18)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed ${String(r.skipped).padStart(4)} skipped  ${r.seconds}s`)
+for (const r of rows)
+  console.log(
+    `${r.stage.padEnd(18)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed ${String(r.skipped).padStart(4)} skipped  ${r.seconds}s`
+  )
 const last = `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`
 writeFileSync(join(summaryDir, 'last-line.txt'), last + '\n')
 console.log(last)

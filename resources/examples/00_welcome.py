@@ -42,14 +42,14 @@ async def main() -> None:
     queue: asyncio.Queue = asyncio.Queue(maxsize=3)
     stop = asyncio.Event()
     tick_task = asyncio.create_task(ticker(stop), name="ticker")
-    results = await asyncio.gather(
+    _, handled_1, handled_2 = await asyncio.gather(
         producer(queue, 12),
         consumer("consumer-1", queue),
         consumer("consumer-2", queue),
     )
     stop.set()
     await tick_task
-    print(f"all done: {sum(results)} items handled")
+    print(f"all done: {handled_1 + handled_2} items handled")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,181 @@
+// Agent overhead: every workload run bare and every way Loopscope (and its alternatives)
+// can run it, interleaved round by round so a noisy neighbour hits every mode alike.
+// Each mode's start-up is measured on an empty program and subtracted.
+
+import { spawn } from 'node:child_process'
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { median, min, row } from './stats.mjs'
+
+const WORKLOADS = [
+  { name: 'churn', file: 'churn.py', target: 1.5, what: 'sleep(0) churn, 100 tasks × 2,000 switches' },
+  { name: 'timers', file: 'timers.py', target: 1.5, what: 'timers, 2,000 tasks × 20 random sleeps 0–10 ms' },
+  { name: 'echo', file: 'echo.py', target: 1.2, what: 'loopback TCP echo, 50 clients × 200 messages' },
+  { name: 'mixed', file: 'mixed.py', target: 1.2, what: 'queues + timers + TCP + executor + locks' }
+]
+
+/** glibc's dynamic mmap/trim thresholds otherwise adapt to the agent's write buffers and
+ * change how the bare side allocates; pinned alike for every mode. */
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' }
+
+function modes(ctx) {
+  const launcher = join(ctx.root, 'resources/agent/loopscope_launch.py')
+  const cli = join(ctx.root, 'bin/loopscope.mjs')
+  const wrapper = join(ctx.root, 'bench/workloads/noop_profile.py')
+  return [
+    { id: 'bare', label: 'bare', argv: (w) => [ctx.python, w] },
+    {
+      id: 'record',
+      label: 'loopscope record (host + agent → file)',
+      argv: (w, out) => [process.execPath, cli, 'record', '--python', ctx.python, '-o', out, w],
+      output: 'file-by-host'
+    },
+    {
+      id: 'agent-file',
+      label: 'agent → file (fd 3, no host)',
+      argv: (w) => [ctx.python, launcher, w],
+      output: 'fd3-file'
+    },
+    {
+      id: 'agent-pipe',
+      label: 'agent → pipe drained by Node (no parsing)',
+      argv: (w) => [ctx.python, launcher, w],
+      output: 'fd3-pipe'
+    },
+    {
+      id: 'asyncio-debug',
+      label: 'PYTHONASYNCIODEBUG=1',
+      argv: (w) => [ctx.python, w],
+      env: { PYTHONASYNCIODEBUG: '1' }
+    },
+    { id: 'setprofile', label: 'no-op sys.setprofile', argv: (w) => [ctx.python, wrapper, w] }
+  ]
+}
+
+/** Runs one command to completion; resolves with wall seconds and the trace size. */
+function runOnce(ctx, mode, script, tracePath) {
+  return new Promise((resolve, reject) => {
+    const argv = mode.argv(script, tracePath)
+    const env = { ...process.env, ...MALLOC_ENV, BENCH_SCALE: String(ctx.scale), ...(mode.env ?? {}) }
+    delete env.PYTHONASYNCIODEBUG
+    Object.assign(env, mode.env ?? {})
+    const stdio = ['ignore', 'ignore', 'pipe']
+    let fd = null
+    if (mode.output === 'fd3-file') {
+      fd = openSync(tracePath, 'w')
+      stdio.push(fd)
+      env.LOOPSCOPE_EVENT_FD = '3'
+    } else if (mode.output === 'fd3-pipe') {
+      stdio.push('pipe')
+      env.LOOPSCOPE_EVENT_FD = '3'
+    }
+    let pipeBytes = 0
+    let pipeLines = 0
+    let stderr = ''
+    const started = process.hrtime.bigint()
+    const child = spawn(argv[0], argv.slice(1), { stdio, env, cwd: ctx.root })
+    if (fd !== null) closeSync(fd)
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 20000) stderr += d
+    })
+    if (mode.output === 'fd3-pipe') {
+      child.stdio[3].on('data', (d) => {
+        pipeBytes += d.length
+        for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) pipeLines++
+      })
+    }
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      if (code !== 0) {
+        reject(new Error(`${argv.join(' ')} exited ${code ?? signal}:\n${stderr.slice(-3000)}`))
+        return
+      }
+      let bytes = pipeBytes
+      let lines = pipeLines
+      if (mode.output === 'fd3-file' || mode.output === 'file-by-host') {
+        bytes = existsSync(tracePath) ? statSync(tracePath).size : 0
+        lines = 0
+        if (bytes > 0) {
+          const buf = readFileSync(tracePath)
+          for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++
+        }
+      }
+      resolve({ seconds, bytes, lines })
+    })
+  })
+}
+
+export async function benchAgentOverhead(ctx) {
+  const section = 'agent'
+  const allModes = modes(ctx).filter((m) => !ctx.skipModes.has(m.id))
+  const dir = join(ctx.root, 'bench/workloads')
+  const scripts = [{ name: 'empty', file: 'empty.py' }, ...WORKLOADS]
+  const times = new Map() // `${mode}/${workload}` -> seconds[]
+  const traces = new Map() // `${mode}/${workload}` -> { bytes, lines }
+  const tracePath = join(ctx.tmp, 'agent-overhead.ndjson')
+  const log = ctx.log
+  for (let round = 0; round < ctx.runs; round++) {
+    log(`  agent overhead: round ${round + 1}/${ctx.runs}`)
+    for (const w of scripts) {
+      // Rotate the mode order each round so no mode always runs right after another.
+      const order = allModes.map((_, i) => allModes[(i + round) % allModes.length])
+      for (const mode of order) {
+        rmSync(tracePath, { force: true })
+        const r = await runOnce(ctx, mode, join(dir, w.file), tracePath)
+        const key = `${mode.id}/${w.name}`
+        if (!times.has(key)) times.set(key, [])
+        times.get(key).push(r.seconds)
+        if (mode.output) traces.set(key, { bytes: r.bytes, lines: r.lines })
+        // Keep one real agent stream per workload for the host benchmark.
+        if (mode.id === 'agent-file' && round === 0)
+          copyFileSync(tracePath, join(ctx.tmp, `recorded-${w.name}.ndjson`))
+      }
+    }
+  }
+  rmSync(tracePath, { force: true })
+
+  const net = (modeId, w) => median(times.get(`${modeId}/${w}`)) - median(times.get(`${modeId}/empty`))
+  const rows = []
+  const detail = {}
+  for (const w of WORKLOADS) {
+    const bareNet = net('bare', w.name)
+    detail[w.name] = { bareNetSeconds: bareNet, modes: {} }
+    for (const m of allModes) {
+      detail[w.name].modes[m.id] = {
+        samples: times.get(`${m.id}/${w.name}`),
+        emptySamples: times.get(`${m.id}/empty`),
+        medianSeconds: median(times.get(`${m.id}/${w.name}`)),
+        minSeconds: min(times.get(`${m.id}/${w.name}`)),
+        netSeconds: net(m.id, w.name),
+        ratio: net(m.id, w.name) / bareNet,
+        trace: traces.get(`${m.id}/${w.name}`) ?? null
+      }
+    }
+    const ratio = (id) => detail[w.name].modes[id]?.ratio
+    // A workload shorter than this after start-up is noise, not a ratio (tiny --quick sizes).
+    const judged = bareNet >= 0.08
+    const lt = judged ? { op: '<=', value: w.target } : null
+    const has = (id) => allModes.some((m) => m.id === id)
+    if (has('record'))
+      rows.push(row(section, `${w.name}: overhead, loopscope record (host path)`, ratio('record'), '×', lt))
+    if (has('agent-file'))
+      rows.push(row(section, `${w.name}: overhead, agent → file`, ratio('agent-file'), '×', lt))
+    if (has('agent-pipe'))
+      rows.push(row(section, `${w.name}: overhead, agent → pipe`, ratio('agent-pipe'), '×', lt))
+    const ours = has('record') ? ratio('record') : has('agent-file') ? ratio('agent-file') : undefined
+    const cheaper =
+      ours === undefined || !judged ? null : { op: '>', value: ours, text: `> ${ours.toFixed(2)}× (ours)` }
+    if (has('asyncio-debug'))
+      rows.push(row(section, `${w.name}: PYTHONASYNCIODEBUG=1`, ratio('asyncio-debug'), '×', cheaper))
+    if (has('setprofile'))
+      rows.push(row(section, `${w.name}: no-op sys.setprofile`, ratio('setprofile'), '×', cheaper))
+    const tr = traces.get(`agent-file/${w.name}`) ?? traces.get(`record/${w.name}`)
+    if (tr && tr.lines > 0) {
+      const trNet = has('agent-file') ? net('agent-file', w.name) : net('record', w.name)
+      rows.push(row(section, `${w.name}: events/s written (agent → file)`, tr.lines / trNet, 'ev/s'))
+      rows.push(row(section, `${w.name}: bytes/event`, tr.bytes / tr.lines, 'B', null, { events: tr.lines }))
+    }
+  }
+  return { rows, detail: { bareEmptySeconds: median(times.get('bare/empty')), workloads: detail } }
+}

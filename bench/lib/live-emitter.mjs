@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Stands in for the Python interpreter in the renderer benchmark's live-stream test: the
+// host spawns it exactly as it spawns Python (`<python> <launcher> <script>`, events on
+// the fd named by LOOPSCOPE_EVENT_FD) and it writes synthetic trace events at a fixed
+// rate, so the renderer's ingest is measured at a known load through the real host path.
+// Rate and duration come from BENCH_EMIT_RATE (events/s) and BENCH_EMIT_SECONDS.
+
+import { writeSync } from 'node:fs'
+import { header, syntheticEvents } from './gen-trace.mjs'
+
+// The host asks its interpreter's version before a run; answer as the Python it stands for.
+if (process.argv[2] === '--version' || process.argv[2] === '-V') {
+  process.stdout.write('Python 3.11.7\n')
+  process.exit(0)
+}
+
+const fd = Number(process.env.LOOPSCOPE_EVENT_FD ?? 3)
+const rate = Number(process.env.BENCH_EMIT_RATE ?? 200000)
+const seconds = Number(process.env.BENCH_EMIT_SECONDS ?? 5)
+const SLICE_MS = 10
+
+const write = (text) => {
+  const buf = Buffer.from(text)
+  let off = 0
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off)
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err
+    }
+  }
+}
+
+write(JSON.stringify(header({ pid: process.pid, argv: process.argv.slice(3) })) + '\n')
+const events = syntheticEvents({ tasks: 100 })
+const total = Math.round(rate * seconds)
+const t0 = performance.now()
+let sent = 0
+const tick = () => {
+  const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate))
+  const lines = []
+  while (sent < due) {
+    lines.push(JSON.stringify(events.next().value))
+    sent++
+  }
+  if (lines.length) write(lines.join('\n') + '\n')
+  if (sent < total) setTimeout(tick, SLICE_MS)
+  else process.stdout.write(`emitted ${sent} events in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`)
+}
+tick()
