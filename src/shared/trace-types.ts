@@ -278,6 +278,20 @@ export interface DroppedEvent extends Base {
   count: number
 }
 
+/** One op of a `batch`: an array led by its op code (BatchOp), or a whole event. */
+export type BatchItem =
+  readonly (number | null | number[] | Awaiting | [number, number, number][])[] | TraceEvent
+
+/**
+ * Many loop events in one line (docs/trace-format.md, "Batches"). Readers expand it into
+ * the per-event objects it stands for (src/shared/trace-model/batch.ts) before use.
+ */
+export interface BatchEvent extends Base {
+  type: 'batch'
+  loop: number
+  ops: BatchItem[]
+}
+
 // Added by the host.
 export interface OutputEvent extends Base {
   type: 'output'
@@ -317,6 +331,7 @@ export type TraceEvent =
   | ResumedEvent
   | StacksEvent
   | DroppedEvent
+  | BatchEvent
   | OutputEvent
   | ExitEvent
 
@@ -350,6 +365,7 @@ export const TRACE_EVENT_TYPES: readonly TraceEventType[] = [
   'resumed',
   'stacks',
   'dropped',
+  'batch',
   'output',
   'exit'
 ] as const

@@ -72,7 +72,115 @@ def run_traced(args, stdin=b"", env=None, cwd=None, timeout=60, python=PYTHON):
 
 
 def parse(data):
-    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    return expand(json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip())
+
+
+def expand(events):
+    """The trace with every `batch` written out as the per-event objects it stands for
+    (docs/trace-format.md; the TypeScript reader is src/shared/trace-model/batch.ts)."""
+    out = []
+    state = ExpandState()
+    for event in events:
+        expand_one(event, out, state)
+    return out
+
+
+class ExpandState:
+    """What a reader remembers between batches: handles already announced (scheduled
+    from another thread) and each loop's current tick."""
+
+    def __init__(self):
+        self.announced = set()
+        self.ticks = {}
+
+
+def expand_one(event, out, state):
+    kind = event.get("type")
+    if kind == "batch":
+        expand_batch(event, out, state)
+        return
+    if kind == "handle.schedule":
+        state.announced.add(event["handle"])
+    elif kind == "tick.begin":
+        state.ticks[event.get("loop")] = event.get("tick")
+    out.append(event)
+
+
+def expand_batch(batch, out, state):
+    loop = batch["loop"]
+    base = batch["t"]
+    ops = batch["ops"]
+    announced = state.announced
+    cur = 0
+    end = 0
+    tick = state.ticks.get(loop)
+
+    def at(us):
+        return round(base + us / 1e6, 6)
+
+    for i, op in enumerate(ops):
+        if isinstance(op, dict):
+            expand_one(op, out, state)
+            tick = state.ticks.get(loop, tick)
+            continue
+        code = op[0]
+        if code == 0:
+            tick = op[1]
+            cur += op[2]
+            ready = op[4] if len(op) > 4 else _ready_prefix(ops, i + 1, op[3])
+            for hid, cb, task in ready:
+                if hid in announced:
+                    announced.discard(hid)
+                    continue
+                out.append({"type": "handle.schedule", "t": at(cur), "loop": loop, "handle": hid, "cb": cb,
+                            "task": task or None})
+            state.ticks[loop] = tick
+            out.append({"type": "tick.begin", "t": at(cur), "loop": loop, "tick": tick})
+        elif code == 1:
+            cur += op[1]
+            end = cur + op[2]
+            out.append({"type": "handle.begin", "t": at(cur), "loop": loop, "handle": op[3], "cb": op[4],
+                        "task": op[5] or None, "tick": tick})
+            out.append({"type": "handle.end", "t": at(end), "loop": loop, "handle": op[3], "dur": op[2] / 1e6})
+        elif code == 2:
+            cur += op[1]
+            out.append({"type": "select", "t": at(cur), "loop": loop, "timeout": op[2], "waited": op[3] / 1e6,
+                        "fds": op[4]})
+        elif code == 3:
+            out.append({"type": "timer.due", "t": at(cur), "loop": loop, "handle": op[1]})
+        elif code in (4, 5):
+            cur += op[1]
+            out.append({"type": "timer.cancel", "t": at(cur), "loop": loop, "handle": op[2]})
+        elif code == 6:
+            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": op[1], "cb": op[2],
+                        "when": at(cur + op[3]), "task": op[4] or None})
+        elif code == 7:
+            cur += op[1]
+            out.append({"type": "tick.end", "t": at(cur), "loop": loop, "tick": op[2]})
+        elif code == 8:
+            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": op[1], "state": "waiting",
+                        "awaiting": {"kind": "sleep", "ref": op[2], "label": "asyncio.sleep"}})
+        elif code == 9:
+            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": op[1], "state": "waiting",
+                        "awaiting": op[2]})
+        else:
+            raise ValueError("unknown batch op %r" % (op,))
+
+
+def _ready_prefix(ops, start, k):
+    found = []
+    for op in ops[start:]:
+        if len(found) >= k or isinstance(op, dict):
+            if len(found) >= k:
+                break
+            continue
+        if op[0] == 1:
+            found.append((op[3], op[4], op[5]))
+        elif op[0] == 4:
+            found.append((op[2], op[3], op[4]))
+        elif op[0] == 7:
+            break
+    return found
 
 
 class Session:
@@ -84,6 +192,7 @@ class Session:
         extra = {"LOOPSCOPE_EVENT_FD": str(ev_w), "LOOPSCOPE_CMD_FD": str(cmd_r)}
         extra.update(env or {})
         self.events = []
+        self._expand = ExpandState()
         self.cond = threading.Condition()
         self.proc = subprocess.Popen([python, LAUNCHER] + args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -105,7 +214,10 @@ class Session:
                 pending += data
                 *lines, pending = pending.split(b"\n")
                 with self.cond:
-                    self.events.extend(json.loads(line) for line in lines if line.strip())
+                    for line in lines:
+                        if line.strip():
+                            event = json.loads(line)
+                            expand_one(event, self.events, self._expand)
                     self.cond.notify_all()
 
     def _read_stdout(self):

@@ -7,11 +7,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import unittest
 
 from harness import LAUNCHER, _env
 
 PYTHONS = ["/root/.pyenv/versions/%s/bin/python3" % v for v in ("3.11.7", "3.12.1", "3.13.0")]
+if os.environ.get("LOOPSCOPE_PYTHONS"):
+    PYTHONS = os.environ["LOOPSCOPE_PYTHONS"].split(os.pathsep)
 RESULT_LINE = re.compile(r"^(test\.test_asyncio\.\S+|test_asyncio\.\S+)\s+(?:failed|skipped)", re.M)
 
 
@@ -26,10 +29,18 @@ def run_suite(python, traced):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             pass_fds=(write_fd,), text=True)
     os.close(write_fd)
-    drain = os.fdopen(read_fd, "rb")
+    # The trace is read (and dropped) as it comes: an unread pipe would block the agent.
+    drain = threading.Thread(target=_drain, args=(read_fd,), daemon=True)
+    drain.start()
     out, _ = proc.communicate(timeout=3600)
-    drain.close()
+    drain.join(60)
     return proc.returncode, out
+
+
+def _drain(fd):
+    with os.fdopen(fd, "rb") as stream:
+        while stream.read(1 << 16):
+            pass
 
 
 def failures(output):

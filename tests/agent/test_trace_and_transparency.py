@@ -40,6 +40,51 @@ class TraceIsWellFormed(unittest.TestCase):
             if event["type"] in ("handle.begin", "handle.schedule", "timer.schedule"):
                 self.assertIn(event["cb"], callbacks)
 
+    def test_rebuilt_ready_queue_runs_in_fifo_order(self):
+        # Schedules are derived from the next tick (batch op "tick"); replaying them must
+        # give a FIFO queue whose head is always the handle that begins next.
+        _code, _out, _err, events = run_traced([program("steps.py")])
+        ready = []
+        checked = 0
+        for event in events:
+            kind = event["type"]
+            if kind == "handle.schedule":
+                ready.append(event["handle"])
+            elif kind == "timer.due":
+                ready.append(event["handle"])
+            elif kind == "tick.begin" and "ready" in event:
+                ready = list(event["ready"])
+            elif kind == "timer.cancel" and event["handle"] in ready:
+                ready.remove(event["handle"])
+            elif kind == "handle.begin" and event["handle"] in ready:
+                self.assertEqual(ready[0], event["handle"], event)
+                ready.pop(0)
+                checked += 1
+        self.assertGreater(checked, 10)
+
+    def test_a_cancelled_task_names_the_task_that_cancelled_it(self):
+        path = write_program("""
+            import asyncio
+
+            async def main():
+                sleeper = asyncio.create_task(asyncio.sleep(10), name="sleeper")
+                await asyncio.sleep(0)
+                sleeper.cancel()
+                try:
+                    await sleeper
+                except asyncio.CancelledError:
+                    print("cancelled")
+
+            asyncio.run(main())
+        """)
+        _code, out, _err, events = run_traced([path])
+        self.assertEqual(out, b"cancelled\n")
+        names = {e["name"]: e["task"] for e in events if e["type"] == "task.create"}
+        ends = [e for e in events if e["type"] == "task.state" and e["task"] == names["sleeper"]
+                and e["state"] == "cancelled"]
+        self.assertEqual(len(ends), 1)
+        self.assertEqual(ends[0]["cancelledBy"], names["Task-1"])
+
     def test_task_states_name_result_and_failure(self):
         _code, out, _err, events = run_traced([program("failing.py")])
         self.assertEqual(out, b"caught\n")

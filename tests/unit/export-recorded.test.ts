@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { parseTraceText } from '../../src/host/trace-reader'
 import { modelFromEvents } from '../../src/host/export/render-image'
 import { buildExportImageOption } from '../../src/shared/export/image-option'
+import { BatchExpander } from '../../src/shared/trace-model/batch'
 import { decodePng, distinctColours, inkInRect, pngSize } from '../fixtures/export-png-decode'
 
 const root = join(__dirname, '../..')
@@ -66,7 +67,8 @@ describe('loopscope export of a recorded trace', () => {
     const r = loopscope('export', trace, '--svg', svgPath, '--chrome-trace', jsonPath)
     expect(r.status).toBe(0)
     const read = parseTraceText(readFileSync(trace, 'utf8'))
-    const tasks = read.events.filter((e) => e.type === 'task.create')
+    // The agent writes most loop events inside `batch` lines.
+    const tasks = new BatchExpander().expandAll(read.events).filter((e) => e.type === 'task.create')
     expect(tasks.map((t) => t.coro).join(' ')).toMatch(/producer.*consumer.*consumer/s)
     const svg = readFileSync(svgPath, 'utf8')
     for (const t of tasks) expect(svg).toContain(t.name)

@@ -108,14 +108,23 @@ _foreign_seen = set()
 
 def _install_exit_paths():
     writer = get_writer()
-    atexit.register(writer.flush)
+
+    def _at_exit():
+        for loop in control.registry.all():
+            try:
+                loop._ls_state.emit()
+            except Exception:
+                pass
+        get_writer().flush()
+
+    atexit.register(_at_exit)
     real_exit = os._exit
 
     def _exit(status):
         try:
             for loop in control.registry.all():
                 if loop._ls_thread is threading.current_thread():
-                    loop._ls_encode(__import__("time").monotonic())
+                    loop._ls_emit()
             get_writer().flush()
         except Exception:
             pass

@@ -16,6 +16,12 @@ import weakref
 from . import events as ev
 from .writer import dumps, get_writer
 
+
+def render(items):
+    from .encode import render as _render
+
+    return _render(items)
+
 _mono = time.monotonic
 KEYFRAME_EVERY = 256
 
@@ -221,7 +227,7 @@ class LoopControl:
             self.step_tick_from = None
             self.step_handles = 0
             self.refresh()
-        loop._ls_encode(now)
+        loop._ls_emit()
         out = []
         t = now - loop._ls_paused
         event = {"type": ev.PAUSED, "t": round(t, 6), "loop": loop._ls_id, "tick": tick, "reason": reason}
@@ -231,9 +237,9 @@ class LoopControl:
             event.update(loop._ls_state.snapshot(out, t))
         except Exception:
             pass
-        out.append(dumps(event) + "\n")
+        out.append(event)
         writer = get_writer()
-        writer.push("".join(out))
+        writer.push(render(out))
         writer.flush()
         phase = loop._ls_phase
         loop._ls_phase = PHASE_HELD
@@ -270,6 +276,7 @@ class LoopControl:
         from .encode import task_stack
 
         loop = self.loop_ref()
+        loop._ls_emit()
         out = []
         t = loop.time()
         entries = []
@@ -280,10 +287,9 @@ class LoopControl:
             except Exception:
                 stack = []
             entries.append({"task": rec[0], "stack": stack})
-        loop._ls_encode(_mono())
-        out.append(dumps({"type": ev.STACKS, "t": round(t, 6), "loop": loop._ls_id, "tasks": entries}) + "\n")
+        out.append({"type": ev.STACKS, "t": round(t, 6), "loop": loop._ls_id, "tasks": entries})
         writer = get_writer()
-        writer.push("".join(out))
+        writer.push(render(out))
         writer.flush()
 
 

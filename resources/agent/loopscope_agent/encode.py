@@ -12,12 +12,13 @@ import os
 import reprlib
 import sys
 import threading
+import time
 import traceback
 import weakref
 from asyncio import base_events, futures, tasks
 
 from . import events as ev
-from .writer import dumps
+from .writer import dumps, get_writer
 
 _TimerHandle = asyncio.TimerHandle
 _TASK_TYPES = tuple({tasks.Task, getattr(tasks, "_PyTask", tasks.Task)})
@@ -31,20 +32,21 @@ _repr = reprlib.Repr()
 _repr.maxstring = 200
 _repr.maxother = 200
 
-HB = '{"type":"handle.begin","t":%.6f,"loop":%d,"handle":%d,"cb":%d,"task":%s,"tick":%d}\n'
-HE = '{"type":"handle.end","t":%.6f,"loop":%d,"handle":%d,"dur":%.6f}\n'
-HS = '{"type":"handle.schedule","t":%.6f,"loop":%d,"handle":%d,"cb":%d,"task":%s}\n'
-HST = '{"type":"handle.schedule","t":%.6f,"loop":%d,"handle":%d,"cb":%d,"task":%s,"thread":%s}\n'
-TS = '{"type":"timer.schedule","t":%.6f,"loop":%d,"handle":%d,"cb":%d,"when":%.6f,"task":%s}\n'
-TD = '{"type":"timer.due","t":%.6f,"loop":%d,"handle":%d}\n'
-TC = '{"type":"timer.cancel","t":%.6f,"loop":%d,"handle":%d}\n'
-TB = '{"type":"tick.begin","t":%.6f,"loop":%d,"tick":%d}\n'
-TE = '{"type":"tick.end","t":%.6f,"loop":%d,"tick":%d}\n'
-SEL = '{"type":"select","t":%.6f,"loop":%d,"timeout":%s,"waited":%.6f,"fds":%s}\n'
-CB = '{"type":"callback","t":%.6f,"cb":%d,"label":%s,"site":%s}\n'
-TW = '{"type":"task.state","t":%.6f,"loop":%d,"task":%d,"state":"waiting","awaiting":%s}\n'
-AW_SLEEP = '{"kind":"sleep","ref":%d,"label":"asyncio.sleep"}'
-AW_TASK = '{"kind":"task","ref":%d,"label":%s}'
+# Op codes of a `batch` event (docs/trace-format.md; src/shared/trace-model/batch.ts).
+OP_TICK = 0
+OP_RUN = 1
+OP_SELECT = 2
+OP_DUE = 3
+OP_SKIP = 4
+OP_CANCEL = 5
+OP_TIMER = 6
+OP_TICK_END = 7
+OP_SLEEP = 8
+OP_WAIT = 9
+
+# Pending ops are written as one `batch` line when there are this many (or when the loop
+# may sleep, holds, stops): big enough that JSON encoding and writes are amortised.
+BATCH_OPS = 4096
 
 _LOCK_KINDS = {
     "Lock": "lock",
@@ -154,12 +156,19 @@ class LoopEncodeState:
         self.loop = loop
         self.hids = {}
         self.cbs = {}
-        # id(task) -> [task id, weakref, last waiting key, callback id]; weak so that we
-        # never keep a task alive (that would hide "Task was destroyed but it is pending").
+        # id(task) -> [task id, weakref, last waiting key, callback id]. Only live tasks
+        # are in here (a weakref callback removes the dead), so an id() is never stale;
+        # weak so that we never keep a task alive ("Task was destroyed but it is pending").
         self.tasks = {}
         self.sleep_timers = {}
         self.exec_jobs = {}
-        self.created = 0
+        # Who cancelled a task (task id of the canceller), until the task's end is written.
+        self.cancelled_by = {}
+        # The pending batch: op lists and whole events (dicts), in order.
+        self.ops = []
+        self.base_m = 0.0
+        self.last_us = 0
+        self.await_cache = {}
 
     def clear(self):
         self.hids.clear()
@@ -178,21 +187,28 @@ class LoopEncodeState:
 
     def task_record(self, task, out, t, parent=None, site=None, coro=None):
         rec = self.tasks.get(id(task))
-        if rec is not None and rec[1]() is task:
+        if rec is not None:
             return rec
         from .loop import new_id
 
         tid = new_id()
+        key = id(task)
+        tasks = self.tasks
+
+        def _gone(_ref, key=key, tid=tid):
+            rec = tasks.get(key)
+            if rec is not None and rec[0] == tid:
+                del tasks[key]
+
         try:
-            ref = weakref.ref(task)
+            ref = weakref.ref(task, _gone)
         except TypeError:
             ref = lambda task=task: task  # noqa: E731 - a task type without weakrefs
-        rec = self.tasks[id(task)] = [tid, ref, None, 0]
-        self.created += 1
-        if self.created % 4096 == 0:
-            self._prune()
         if coro is None:
             coro = task_coro(task)
+        name_of_coro = coro_name(coro) if coro is not None else "Task"
+        cid = new_id()
+        rec = tasks[key] = [tid, ref, None, cid]
         parent_id = None
         if parent is not None and parent is not task:
             parent_id = self.task_record(parent, out, t)[0]
@@ -200,45 +216,36 @@ class LoopEncodeState:
             name = task.get_name()
         except Exception:
             name = "Task"
-        out.append(
-            '{"type":"task.create","t":%.6f,"loop":%d,"task":%d,"name":%s,"coro":%s,"parent":%s,"site":%s}\n'
-            % (t, self.loop._ls_id, tid, dumps(name), dumps(coro_name(coro)),
-               "null" if parent_id is None else parent_id, dumps(site))
-        )
+        t = round(t, 6)
+        out.append({"type": ev.CALLBACK, "t": t, "cb": cid, "label": name_of_coro, "site": _coro_site(coro)})
+        out.append({"type": ev.TASK_CREATE, "t": t, "loop": self.loop._ls_id, "task": tid, "name": name,
+                    "coro": name_of_coro, "parent": parent_id, "site": site})
         return rec
 
-    def _prune(self):
-        dead = [key for key, rec in self.tasks.items() if rec[1]() is None]
-        for key in dead:
-            del self.tasks[key]
-
     def callback_of(self, cb, out, t):
-        """(callback id, task record or None) for a handle's callback."""
+        """(callback id, task id or 0, task record or None) for a handle's callback."""
         owner = getattr(cb, "__self__", None)
+        rec = self.tasks.get(id(owner))
+        if rec is not None:
+            return rec[3], rec[0], rec
         if owner is not None and isinstance(owner, _TASK_TYPES):
             rec = self.task_record(owner, out, t)
-            if not rec[3]:
-                from .loop import new_id
-
-                rec[3] = new_id()
-                coro = task_coro(owner)
-                out.append(CB % (t, rec[3], dumps(coro_name(coro) if coro is not None else "Task"),
-                                 dumps(_coro_site(coro))))
-            return rec[3], rec
+            return rec[3], rec[0], rec
         key = callback_key(cb)
         cid = self.cbs.get(key)
         if cid is None:
             from .loop import new_id
 
             cid = self.cbs[key] = new_id()
-            out.append(CB % (t, cid, dumps(callback_label(cb)), dumps(callback_site(cb))))
-        return cid, None
+            out.append({"type": ev.CALLBACK, "t": round(t, 6), "cb": cid, "label": callback_label(cb),
+                        "site": callback_site(cb)})
+        return cid, 0, None
 
     # -- task states -------------------------------------------------------------------
 
     def task_state(self, rec, task, out, t):
+        """Appends what changed about a task after one of its steps (t = loop time)."""
         state = task._state
-        L = self.loop._ls_id
         if state == "PENDING":
             waiter = task._fut_waiter
             if waiter is None:
@@ -247,11 +254,18 @@ class LoopEncodeState:
             if rec[2] == key:
                 return
             rec[2] = key
-            out.append(TW % (t, L, rec[0], self.awaiting(waiter, task, out, t)))
+            timer = self.sleep_timers.pop(key, None)
+            if timer is not None:
+                out.append((OP_SLEEP, rec[0], timer))
+            else:
+                out.append((OP_WAIT, rec[0], self.awaiting(waiter, task, out, t)))
             return
         if rec[2] == "final":
             return
         rec[2] = "final"
+        L = self.loop._ls_id
+        t = round(t, 6)
+        by = self.cancelled_by.pop(rec[0], None)
         if state == "FINISHED":
             exc = task._exception
             if exc is None:
@@ -259,41 +273,57 @@ class LoopEncodeState:
                     result = _repr.repr(task._result)
                 except Exception:
                     result = "<unrepresentable>"
-                out.append('{"type":"task.state","t":%.6f,"loop":%d,"task":%d,"state":"done","result":%s}\n'
-                           % (t, L, rec[0], dumps(result)))
+                out.append({"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "done",
+                            "result": result})
             else:
                 info = exception_info(exc)
-                out.append('{"type":"task.state","t":%.6f,"loop":%d,"task":%d,"state":"failed","exc":%s}\n'
-                           % (t, L, rec[0], dumps(info)))
-                out.append(dumps({"type": ev.PROBLEM, "t": t, "loop": L, "kind": "task-failed",
-                                  "message": "task %s failed: %s: %s" % (task.get_name(), info["type"], info["message"]),
-                                  "task": rec[0]}) + "\n")
+                out.append({"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "failed",
+                            "exc": info})
+                out.append({"type": ev.PROBLEM, "t": t, "loop": L, "kind": "task-failed",
+                            "message": "task %s failed: %s: %s" % (task.get_name(), info["type"], info["message"]),
+                            "task": rec[0]})
         else:
             msg = getattr(task, "_cancel_message", None)
-            out.append('{"type":"task.state","t":%.6f,"loop":%d,"task":%d,"state":"cancelled","cancelMsg":%s}\n'
-                       % (t, L, rec[0], dumps(None if msg is None else str(msg))))
+            event = {"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "cancelled",
+                     "cancelMsg": None if msg is None else str(msg)}
+            if by is not None:
+                event["cancelledBy"] = by
+            out.append(event)
 
     def awaiting(self, waiter, task, out, t):
-        timer = self.sleep_timers.pop(id(waiter), None)
-        if timer is not None:
-            return AW_SLEEP % timer
         if isinstance(waiter, _TASK_TYPES):
             rec = self.task_record(waiter, out, t)
             try:
                 name = waiter.get_name()
             except Exception:
                 name = "Task"
-            return AW_TASK % (rec[0], dumps(name))
+            return {"kind": "task", "ref": rec[0], "label": name}
         if _GATHERING and isinstance(waiter, _GATHERING):
             refs = []
             for child in getattr(waiter, "_children", ()) or ():
                 if isinstance(child, _TASK_TYPES):
                     refs.append(self.task_record(child, out, t)[0])
-            return dumps({"kind": "gather", "ref": refs, "label": "gather of %d" % len(refs)})
+            return {"kind": "gather", "ref": refs, "label": "gather of %d" % len(refs)}
         job = self.exec_jobs.get(id(waiter))
         if job is not None:
-            return dumps({"kind": "executor", "ref": job[0], "label": job[1]})
-        return dumps(_classify_by_frame(task))
+            return {"kind": "executor", "ref": job[0], "label": job[1]}
+        return _classify_by_frame(task, self.await_cache)
+
+    def note_cancel(self, callback, fut, current, out, t):
+        """A wake-up was scheduled for a cancelled future: its task was cancelled by
+        `current` (or, when the future is a task cancelled in turn, by whoever cancelled
+        that one)."""
+        owner = getattr(callback, "__self__", None)
+        if owner is None or not isinstance(owner, _TASK_TYPES) or current is None:
+            return
+        if current is fut or current is owner:
+            rec = self.tasks.get(id(fut))
+            by = self.cancelled_by.get(rec[0]) if rec is not None else None
+            if by is None:
+                return
+        else:
+            by = self.task_record(current, out, t)[0]
+        self.cancelled_by.setdefault(self.task_record(owner, out, t)[0], by)
 
     # -- snapshots -----------------------------------------------------------------------
 
@@ -331,120 +361,285 @@ class LoopEncodeState:
         snap = self.snapshot(out, t)
         event = {"type": ev.TICK_BEGIN, "t": round(t, 6), "loop": self.loop._ls_id, "tick": tick}
         event.update(snap)
-        out.append(dumps(event) + "\n")
-        return "".join(out)
+        out.append(event)
+        return render(out)
 
     # -- the batch -----------------------------------------------------------------------
 
+    def emit(self):
+        """Writes the pending ops as one `batch` line."""
+        ops = self.ops
+        if not ops:
+            return
+        self.ops = []
+        loop = self.loop
+        get_writer().push('{"type":"batch","t":%.6f,"loop":%d,"ops":%s}\n' % (
+            self.base_m - loop._ls_paused, loop._ls_id, dumps(ops)))
+
     def encode(self, buf, end_mono):
-        from .loop import (T_CANCEL, T_CREATE, T_DUE, T_EXEC_SUBMIT, T_IO, T_RAW, T_SELECT,
-                           T_SKIP, T_TICK, T_TICK_END, new_id)
+        from .loop import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EXEC_SUBMIT, T_IO, T_RAN,
+                           T_RAW, T_SELECT, T_SKIP, T_TICK, T_TICK_END, new_id)
 
         loop = self.loop
         off = loop._ls_paused
-        L = loop._ls_id
-        tick = loop._ls_tick
-        out = []
-        a = out.append
         hids = self.hids
+        tasks = self.tasks
         callback_of = self.callback_of
-        t = end_mono - off
+        ops = self.ops
+        if not ops:
+            # A new batch: its times count from here.
+            self.base_m = base = end_mono
+            for e in buf:
+                if type(e) is tuple:
+                    if len(e) == 2:
+                        base = e[1]
+                        break
+                    if e[0] == T_TICK or e[0] == T_SELECT:
+                        base = e[2]
+                        break
+                    if e[0] == T_RAN:
+                        base = e[1]
+                        break
+            self.base_m = base
+            self.last_us = 0
+        base = self.base_m
+        last = self.last_us
+        a = ops.append
+        m = end_mono
         threadsafe = loop._ls_threadsafe
         while threadsafe:
-            self._threadsafe(threadsafe.popleft(), out)
+            self._threadsafe(threadsafe.popleft(), ops)
+        # A tick cut in two by a hold: its first ready handles are named explicitly.
+        split = -1
+        if buf and not (type(buf[-1]) is tuple and len(buf[-1]) == 3 and buf[-1][0] == T_TICK_END):
+            for i in range(len(buf) - 1, -1, -1):
+                e = buf[i]
+                if type(e) is tuple and len(e) == 4 and e[0] == T_TICK:
+                    split = i
+                    break
         prev = None
-        for e in buf:
+        prev_after = None
+        blocked = loop._ls_blocked
+        for i, e in enumerate(buf):
             if type(e) is tuple:
                 if len(e) == 2:
-                    handle, t0 = e
-                    t = t0 - off
+                    handle, m = e
+                    us = int((m - base) * 1e6)
                     if prev is not None:
-                        self._end(prev, t0, out)
+                        prev[2] = us - prev_us
+                        if prev_after is not None:
+                            self._end(prev, None, prev_e, prev_m, m, ops)
+                            ops.extend(prev_after)
+                        elif blocked is not None and (blocked is prev_e or id(blocked) == prev_e):
+                            self._end(prev, prev_rec, prev_e, prev_m, m, ops)
+                        elif prev_rec is not None:
+                            # Most steps change nothing (a bare yield, the same waiter).
+                            task = prev_rec[1]()
+                            if task is not None and (task._state != "PENDING" or (
+                                    task._fut_waiter is not None and id(task._fut_waiter) != prev_rec[2])):
+                                self.task_state(prev_rec, task, ops, m - off)
                     hid = hids.pop(handle, None) or new_id()
-                    cid, rec = callback_of(handle._callback, out, t)
-                    a(HB % (t, L, hid, cid, "null" if rec is None else rec[0], tick))
-                    prev = (hid, t0, rec, e)
+                    cb = handle._callback
+                    rec = tasks.get(id(getattr(cb, "__self__", None)))
+                    if rec is None:
+                        cid, tid, rec = callback_of(cb, ops, m - off)
+                        prev = [OP_RUN, us - last, 0, hid, cid, tid]
+                    else:
+                        prev = [OP_RUN, us - last, 0, hid, rec[3], rec[0]]
+                    a(prev)
+                    last = prev_us = us
+                    prev_rec = rec
+                    prev_e = e
+                    prev_m = m
+                    prev_after = None
                     continue
                 tag = e[0]
+                if tag == T_RAN:
+                    _, m, hid, cid, tid, rec, before, after, eid = e
+                    us = int((m - base) * 1e6)
+                    if prev is not None:
+                        prev[2] = us - prev_us
+                        if prev_after is not None:
+                            self._end(prev, None, prev_e, prev_m, m, ops)
+                            ops.extend(prev_after)
+                        elif blocked is not None and (blocked is prev_e or id(blocked) == prev_e):
+                            self._end(prev, prev_rec, prev_e, prev_m, m, ops)
+                        elif prev_rec is not None:
+                            task = prev_rec[1]()
+                            if task is not None and (task._state != "PENDING" or (
+                                    task._fut_waiter is not None and id(task._fut_waiter) != prev_rec[2])):
+                                self.task_state(prev_rec, task, ops, m - off)
+                    if before:
+                        ops.extend(before)
+                    prev = [OP_RUN, us - last, 0, hid, cid, tid]
+                    a(prev)
+                    last = prev_us = us
+                    prev_rec = rec
+                    prev_e = eid
+                    prev_m = m
+                    prev_after = after
+                    continue
                 if tag == T_DUE:
                     hid = hids.get(e[1])
                     if hid is not None:
-                        a(TD % (t, L, hid))
-                elif tag == T_TICK:
-                    t = e[2] - off
-                    a(TB % (t, L, e[1]))
-                elif tag == T_TICK_END:
+                        a((OP_DUE, hid))
+                    continue
+                if tag == T_TICK_END or tag == T_SKIP:
+                    m = e[2]
+                    us = int((m - base) * 1e6)
                     if prev is not None:
-                        self._end(prev, e[2], out)
+                        prev[2] = us - prev_us
+                        self._end(prev, prev_rec if prev_after is None else None, prev_e, prev_m, m, ops)
+                        if prev_after is not None:
+                            ops.extend(prev_after)
                         prev = None
-                    t = e[2] - off
-                    a(TE % (t, L, e[1]))
+                    if tag == T_TICK_END:
+                        a((OP_TICK_END, us - last, e[1]))
+                        last = us
+                        continue
+                    handle = e[1]
+                    hid = hids.pop(handle, None)
+                    if hid is None and isinstance(handle, _TimerHandle):
+                        continue  # its cancel was written when it happened
+                    cid, tid, _rec = callback_of(handle._callback, ops, m - off)
+                    a((OP_SKIP, us - last, hid or new_id(), cid, tid))
+                    last = us
+                    if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
+                        self.sleep_timers.pop(id(handle._args[0]), None)
+                    continue
+                if tag == T_TICK:
+                    m = e[2]
+                    us = int((m - base) * 1e6)
+                    if i == split and e[3]:
+                        a((OP_TICK, e[1], us - last, e[3], self._ready_at(buf, i, e[3], ops, m - off)))
+                    else:
+                        a((OP_TICK, e[1], us - last, e[3]))
+                    last = us
                 elif tag == T_SELECT:
-                    _, timeout, t_sel, t_woke, fds = e
-                    t = t_woke - off
-                    a(SEL % (t, L, _fmt_t(timeout), t_woke - t_sel, "[]" if not fds else dumps(fds)))
-                elif tag == T_SKIP or tag == T_CANCEL:
-                    if tag == T_SKIP and prev is not None:
-                        self._end(prev, e[2], out)
-                        prev = None
-                    t = e[2] - off
+                    _, timeout, t_sel, m, fds = e
+                    us = int((m - base) * 1e6)
+                    a((OP_SELECT, us - last, timeout if not timeout else round(timeout, 6), int((m - t_sel) * 1e6), fds or []))
+                    last = us
+                elif tag == T_CANCEL:
+                    m = e[2]
                     handle = e[1]
                     hid = hids.pop(handle, None)
                     if hid is not None:
-                        a(TC % (t, L, hid))
-                    if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
+                        us = int((m - base) * 1e6)
+                        a((OP_CANCEL, us - last, hid))
+                        last = us
+                    if handle._callback is _SLEEP_CALLBACK and handle._args:
                         self.sleep_timers.pop(id(handle._args[0]), None)
                 elif tag == T_RAW:
-                    a(e[1])
+                    self.last_us = last
+                    self.emit()
+                    get_writer().push(e[1])
+                    ops = self.ops
+                    a = ops.append
+                    # The next batch counts from the next thing that happens.
+                    self.base_m = base = _next_time(buf, i + 1, m)
+                    last = self.last_us = 0
                 elif tag == T_IO:
-                    _, op, fd, direction, callback, t_io = e
+                    _, op_name, fd, direction, callback, t_io = e
                     t = t_io - off
-                    event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": L, "op": op, "fd": fd, "dir": direction}
+                    event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": loop._ls_id, "op": op_name,
+                             "fd": fd, "dir": direction}
                     if callback is not None:
-                        event["cb"] = callback_of(callback, out, t)[0]
-                    a(dumps(event) + "\n")
+                        event["cb"] = callback_of(callback, ops, t)[0]
+                    a(event)
                 elif tag == T_EXEC_SUBMIT:
                     _, fut, func, t_sub, parent = e
                     t = t_sub - off
                     job = new_id()
                     label = callback_label(func)
                     self.exec_jobs[id(fut)] = (job, label, t_sub)
-                    parent_id = None if parent is None else self.task_record(parent, out, t)[0]
-                    a(dumps({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": L, "job": job,
-                             "fn": label, "task": parent_id}) + "\n")
+                    parent_id = None if parent is None else self.task_record(parent, ops, t)[0]
+                    a({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": loop._ls_id, "job": job,
+                       "fn": label, "task": parent_id})
+                elif tag == T_CANCELLED_BY:
+                    self.note_cancel(e[1], e[2], e[3], ops, m - off)
                 continue
             if type(e) is list:
                 # T_CREATE: [tag, task, coro, parent, site, mono]
                 if e[0] == T_CREATE and e[1] is not None:
-                    t = e[5] - off
-                    self.task_record(e[1], out, t, parent=e[3], site=e[4], coro=e[2])
+                    self.task_record(e[1], ops, e[5] - off, parent=e[3], site=e[4], coro=e[2])
                 continue
-            # A handle on its own: scheduled (a TimerHandle goes on the heap).
-            hid = new_id()
-            hids[e] = hid
-            cid, rec = callback_of(e._callback, out, t)
-            if isinstance(e, _TimerHandle):
-                a(TS % (t, L, hid, cid, e._when - off, "null" if rec is None else rec[0]))
-                if e._callback is _SLEEP_CALLBACK and e._args:
-                    self.sleep_timers[id(e._args[0])] = hid
-            else:
-                if rec is None:
-                    a(HS % (t, L, hid, cid, "null"))
-                else:
-                    a(HS % (t, L, hid, cid, rec[0]))
+            # A TimerHandle on its own: scheduled on the heap (call_at).
+            hid = hids.get(e)
+            if hid is None:
+                hid = hids[e] = new_id()
+            cid, tid, _rec = callback_of(e._callback, ops, m - off)
+            a((OP_TIMER, hid, cid, int((e._when + off - base) * 1e6) - last, tid))
+            if e._callback is _SLEEP_CALLBACK and e._args:
+                self.sleep_timers[id(e._args[0])] = hid
         if prev is not None:
-            self._end(prev, end_mono, out)
-        return "".join(out)
+            prev[2] = int((end_mono - base) * 1e6) - prev_us
+            self._end(prev, prev_rec if prev_after is None else None, prev_e, prev_m, end_mono, ops)
+            if prev_after is not None:
+                ops.extend(prev_after)
+        self.last_us = last
+        if len(self.ops) >= BATCH_OPS:
+            self.emit()
 
-    def _end(self, prev, end_mono, out):
-        hid, t0, rec, entry = prev
+    def resolve(self, entry):
+        """A run entry whose handle is about to be freed, as ids only:
+        (T_RAN, start, handle id, cb id, task id, task record, events before, events after, id(entry))."""
+        handle, m = entry
+        cb = handle._callback
+        owner = getattr(cb, "__self__", None)
+        rec = self.tasks.get(id(owner))
+        hid = self.hids.pop(handle, None) or _new_id()
+        if rec is not None:
+            if owner._state == "PENDING":
+                return (12, m, hid, rec[3], rec[0], rec, None, None, id(entry))
+            after = []
+            # The task ends with this step and may be freed with it: its end is read now.
+            self.task_state(rec, owner, after, _mono() - self.loop._ls_paused)
+            return (12, m, hid, rec[3], rec[0], rec, None, after, id(entry))
+        before = []
+        cid, tid, rec = self.callback_of(cb, before, m - self.loop._ls_paused)
+        after = None
+        if rec is not None and owner._state != "PENDING":
+            after = []
+            self.task_state(rec, owner, after, _mono() - self.loop._ls_paused)
+        return (12, m, hid, cid, tid, rec, before, after, id(entry))
+
+    def _ready_at(self, buf, i, k, out, t):
+        """[hid, cb, task] of the k handles that were ready when the tick at buf[i]
+        began: those it ran (or skipped) so far, then the head of the ready queue."""
+        from .loop import T_SKIP
+
+        from .loop import T_RAN
+
+        handles = []
+        for e in buf[i + 1:]:
+            if type(e) is tuple and (len(e) == 2 or e[0] == T_SKIP or e[0] == T_RAN):
+                handles.append(e[0] if len(e) == 2 else e[1] if e[0] == T_SKIP else e)
+                if len(handles) == k:
+                    break
+        if len(handles) < k:
+            handles.extend(list(self.loop._ready)[:k - len(handles)])
+        entries = []
+        for handle in handles:
+            if type(handle) is tuple:
+                if handle[6]:
+                    out.extend(handle[6])
+                    handle[6].clear()
+                entries.append((handle[2], handle[3], handle[4]))
+                continue
+            cid, tid, _rec = self.callback_of(handle._callback, out, t)
+            entries.append((self.handle_id(handle), cid, tid))
+        return entries
+
+    def _end(self, op, rec, entry, t0, end_mono, out):
+        """After a handle: blocked.end, and what changed about the task it stepped."""
         loop = self.loop
         t = end_mono - loop._ls_paused
-        out.append(HE % (t, loop._ls_id, hid, end_mono - t0))
-        if loop._ls_blocked is entry:
+        blocked = loop._ls_blocked
+        if blocked is not None and (blocked is entry or id(blocked) == entry):
             loop._ls_blocked = None
-            out.append('{"type":"blocked.end","t":%.6f,"loop":%d,"handle":%d,"total":%.6f}\n'
-                       % (t, loop._ls_id, hid, end_mono - t0))
+            out.append({"type": ev.BLOCKED_END, "t": round(t, 6), "loop": loop._ls_id, "handle": op[3],
+                        "total": round(end_mono - t0, 6)})
         if rec is not None:
             task = rec[1]()
             if task is not None:
@@ -458,14 +653,45 @@ class LoopEncodeState:
         if getattr(callback, "__name__", "") == "_set_state" and handle._args:
             job = self.exec_jobs.pop(id(handle._args[0]), None)
             if job is not None:
-                out.append(dumps({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": loop._ls_id,
-                                  "job": job[0], "thread": thread_name,
-                                  "dur": round(t_mono - job[2], 6), "start": round(job[2] - loop._ls_paused, 6)}) + "\n")
+                out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": loop._ls_id,
+                            "job": job[0], "thread": thread_name,
+                            "dur": round(t_mono - job[2], 6), "start": round(job[2] - loop._ls_paused, 6)})
         from .loop import new_id
 
         hid = self.hids[handle] = new_id()
-        cid, rec = self.callback_of(callback, out, t)
-        out.append(HST % (t, loop._ls_id, hid, cid, "null" if rec is None else rec[0], dumps(thread_name)))
+        cid, tid, _rec = self.callback_of(callback, out, t)
+        out.append({"type": ev.HANDLE_SCHEDULE, "t": round(t, 6), "loop": loop._ls_id, "handle": hid,
+                    "cb": cid, "task": tid or None, "thread": thread_name})
+
+
+_mono = time.monotonic
+
+
+def _new_id():
+    # Bound on first use: loop.py imports this module.
+    global _new_id
+    from .loop import new_id
+
+    _new_id = new_id
+    return new_id()
+
+
+def _next_time(buf, start, default):
+    for j in range(start, min(start + 8, len(buf))):
+        e = buf[j]
+        if type(e) is tuple:
+            if len(e) == 2:
+                return e[1]
+            if e[0] == 12:
+                return e[1]
+            if e[0] in (0, 1, 3, 9) and type(e[2]) is float:
+                return e[2]
+    return default
+
+
+def render(items):
+    """Whole events (dicts) as NDJSON lines."""
+    return "".join(dumps(item) + "\n" for item in items)
 
 
 def _coro_site(coro):
@@ -475,12 +701,21 @@ def _coro_site(coro):
     return "%s:%d" % (code.co_filename, code.co_firstlineno)
 
 
-def _classify_by_frame(task):
+def _classify_by_frame(task, cache=None):
     frames = coro_stack(task_coro(task))
     if not frames:
         return {"kind": "future", "ref": None, "label": "future"}
     inner = frames[-1]
     code = inner.f_code
+    user = [f for f in frames if _user_frame(f)]
+    where = user[-1] if user else inner
+    key = (code, where.f_code, where.f_lineno)
+    if cache is not None:
+        found = cache.get(key)
+        if found is not None:
+            return found
+        if len(cache) > 4096:
+            cache.clear()
     filename = code.co_filename
     base = os.path.basename(filename)
     kind = "future"
@@ -504,10 +739,11 @@ def _classify_by_frame(task):
             kind = "subprocess"
         elif base == "tasks.py" and code.co_name in ("sleep", "_sleep"):
             kind = "sleep"
-    user = [f for f in frames if _user_frame(f)]
-    where = user[-1] if user else inner
     label = "%s (%s:%d)" % (code.co_name, os.path.basename(where.f_code.co_filename), where.f_lineno)
-    return {"kind": kind, "ref": None, "label": label}
+    result = {"kind": kind, "ref": None, "label": label}
+    if cache is not None and kind not in ("lock", "event", "condition", "semaphore"):
+        cache[key] = result
+    return result
 
 
 def exception_info(exc):

@@ -14,6 +14,7 @@ durations are all worked out there, once per tick, instead of once per handle.
 import collections
 import heapq
 import itertools
+import sys
 import threading
 import time
 from asyncio import base_events, events as aio_events, selector_events
@@ -23,6 +24,11 @@ from .control import LoopControl, registry
 from .writer import get_writer
 
 _mono = time.monotonic
+_get_ident = threading.get_ident
+_getrefcount = sys.getrefcount
+# The loop may sleep briefly without writing what it has; never longer than this.
+FLUSH_IDLE_S = 0.002
+FLUSH_EVERY_S = 0.05
 _TimerHandle = aio_events.TimerHandle
 _MIN_SCHEDULED_TIMER_HANDLES = base_events._MIN_SCHEDULED_TIMER_HANDLES
 _MIN_CANCELLED_TIMER_HANDLES_FRACTION = base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION
@@ -41,6 +47,8 @@ T_RAW = 7
 T_THREADSAFE = 8
 T_TICK_END = 9
 T_EXEC_SUBMIT = 10
+T_CANCELLED_BY = 11
+T_RAN = 12
 
 PHASE_IDLE = 0
 PHASE_SELECT = 1
@@ -76,6 +84,7 @@ class InstrumentedLoopMixin:
         self._ls_blocked_at = None
         self._ls_running = False
         self._ls_thread = None
+        self._ls_flushed = 0.0
         self._ls_state = encode.LoopEncodeState(self)
         self._ls_ctl = LoopControl(self)
         super().__init__(*args, **kwargs)
@@ -89,6 +98,8 @@ class InstrumentedLoopMixin:
     # -- scheduling ---------------------------------------------------------------------
 
     def call_soon(self, callback, *args, context=None):
+        # asyncio's own body (no extra frame); plain schedules are not recorded: the trace
+        # derives them from the next tick (docs/trace-format.md, `batch`).
         self._check_closed()
         if self._debug:
             self._check_thread()
@@ -96,11 +107,11 @@ class InstrumentedLoopMixin:
         handle = self._call_soon(callback, args, context)
         if handle._source_traceback:
             del handle._source_traceback[-1]
-        if self._ls_on:
-            if self._thread_id is None or self._thread_id == threading.get_ident():
-                self._ls_buf.append(handle)
-            else:
-                self._ls_threadsafe.append((handle, _mono(), threading.current_thread().name))
+        if args and self._ls_on:
+            # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
+            fut = args[0]
+            if getattr(fut, "_state", None) == "CANCELLED":
+                self._ls_buf.append((T_CANCELLED_BY, callback, fut, hooks.current_task(self)))
         return handle
 
     def call_soon_threadsafe(self, callback, *args, context=None):
@@ -190,8 +201,7 @@ class InstrumentedLoopMixin:
         super().close()
         if self._ls_on and not was_closed:
             self._ls_raw(encode.loop_close(self))
-            self._ls_encode(_mono())
-            get_writer().flush()
+            self._ls_flush()
             self._ls_state.clear()
             registry.discard(self)
 
@@ -202,21 +212,35 @@ class InstrumentedLoopMixin:
         self._ls_buf.append((T_RAW, line, None))
 
     def _ls_encode(self, end_mono):
+        """Resolve the buffer into the loop's pending batch (written when it is large,
+        or by `_ls_emit`). The buffer list itself is kept: the tick holds it in a local."""
         buf = self._ls_buf
         if not buf and not self._ls_threadsafe:
             return
-        self._ls_buf = []
+        items = buf.copy()
+        buf.clear()
         phase = self._ls_phase
         self._ls_phase = PHASE_AGENT
         try:
-            text = self._ls_state.encode(buf, end_mono)
+            self._ls_state.encode(items, end_mono)
         except Exception as exc:
             self._ls_on = False
             hooks.disable_hook("event encoding", exc)
-            text = ""
         self._ls_phase = phase
-        if text:
-            get_writer().push(text)
+
+    def _ls_emit(self):
+        """Everything recorded so far, in order, into the writer's queue."""
+        self._ls_encode(_mono())
+        try:
+            self._ls_state.emit()
+        except Exception as exc:
+            self._ls_on = False
+            hooks.disable_hook("event encoding", exc)
+
+    def _ls_flush(self):
+        self._ls_emit()
+        get_writer().flush()
+        self._ls_flushed = _mono()
 
     def _ls_start(self):
         self._ls_running = True
@@ -228,8 +252,7 @@ class InstrumentedLoopMixin:
     def _ls_stop(self):
         self._ls_running = False
         self._ls_raw(encode.loop_stop(self))
-        self._ls_encode(_mono())
-        get_writer().flush()
+        self._ls_flush()
 
     # -- the tick -----------------------------------------------------------------------
 
@@ -256,7 +279,9 @@ class InstrumentedLoopMixin:
             self._ls_encode(now)
             self._ls_buf.append((T_RAW, self._ls_state.keyframe_line(tick, now), None))
         else:
-            self._ls_buf.append((T_TICK, tick, _mono()))
+            # How many handles wait in the ready queue: the first that many run in this
+            # tick, so their schedules need not be recorded one by one.
+            self._ls_buf.append((T_TICK, tick, _mono(), len(self._ready)))
         if ctl.hold_at_tick:
             ctl.tick_boundary(tick)
 
@@ -285,9 +310,11 @@ class InstrumentedLoopMixin:
             timeout = min(max(0, self._scheduled[0]._when - self.time()), _MAXIMUM_SELECT_TIMEOUT)
 
         if timeout != 0:
-            # The loop may sleep now: everything so far must reach the host first.
-            self._ls_encode(_mono())
-            get_writer().flush()
+            # The loop may sleep now: what it did must reach the host first, unless the
+            # sleep is too short to matter and the host heard from us recently.
+            now = _mono()
+            if timeout is None or timeout >= FLUSH_IDLE_S or now - self._ls_flushed >= FLUSH_EVERY_S:
+                self._ls_flush()
         self._ls_phase = PHASE_SELECT
         t_select = _mono()
         event_list = self._selector.select(timeout)
@@ -313,16 +340,17 @@ class InstrumentedLoopMixin:
 
         ready = self._ready
         ntodo = len(ready)
+        append = buf.append
         for _ in range(ntodo):
             handle = ready.popleft()
             if handle._cancelled:
-                self._ls_buf.append((T_SKIP, handle, _mono()))
+                append((T_SKIP, handle, _mono()))
                 continue
             if ctl.check_handles:
                 ctl.before_handle(handle)
-            entry = (handle, _mono())
-            self._ls_buf.append(entry)
-            self._ls_cur = entry
+            self._ls_cur = entry = (handle, _mono())
+            at = len(buf)
+            append(entry)
             if self._debug:
                 try:
                     self._current_handle = handle
@@ -338,11 +366,22 @@ class InstrumentedLoopMixin:
                 handle._run()
             if ctl.check_handles:
                 ctl.after_handle(entry)
-        handle = None
+            # Only we still hold the handle (this local, the entry, the argument): bare
+            # asyncio would free it, and with it perhaps a task whose __del__ reports
+            # "exception never retrieved". Resolve it now so it dies when it would.
+            rc = _getrefcount(handle)
+            if rc <= 4 and len(buf) > at and buf[at] is entry and (rc <= 3 or handle in self._ls_state.hids):
+                try:
+                    buf[at] = self._ls_state.resolve(entry)
+                except Exception as exc:
+                    self._ls_on = False
+                    hooks.disable_hook("event encoding", exc)
+        handle = entry = None
         self._ls_cur = None
         self._ls_phase = PHASE_IDLE
-        self._ls_buf.append((T_TICK_END, tick, _mono()))
-        self._ls_encode(_mono())
+        now = _mono()
+        append((T_TICK_END, tick, now))
+        self._ls_encode(now)
 
 
 def make_loop_class(base, name):

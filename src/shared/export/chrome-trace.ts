@@ -3,6 +3,7 @@
 // Each task becomes a thread so Perfetto draws it as its own track, like our swimlanes.
 
 import type { TraceEvent, TraceHeader } from '../trace-types'
+import { BatchExpander } from '../trace-model/batch'
 
 export interface ChromeTraceEvent {
   name: string
@@ -43,7 +44,8 @@ interface OpenHandle {
  */
 const MIN_DUR_US = 1
 
-export function toChromeTrace(events: readonly TraceEvent[], header: TraceHeader | null = null): ChromeTrace {
+export function toChromeTrace(input: readonly TraceEvent[], header: TraceHeader | null = null): ChromeTrace {
+  const events = new BatchExpander().expandAll(input)
   const pid = header?.pid ?? 1
   const out: ChromeTraceEvent[] = []
   const t0 = events.length ? events[0].t : 0

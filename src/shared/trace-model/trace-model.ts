@@ -4,6 +4,7 @@
 // and the image exporter share it.
 
 import type { Awaiting, Frame, TaskStateName, TraceEvent, TraceHeader, EventOf } from '../trace-types'
+import { BatchExpander } from './batch'
 import { F64Column, I32Column, StringTable, lowerBound } from './columns'
 import { shortSite } from './format'
 import { DeltaLog, DeltaOp, QueueState, encodeIo, type QueueSnapshot } from './queue-state'
@@ -70,6 +71,8 @@ export class TraceModel {
   private readonly blockedProblem = new Map<number, Problem>()
   private laneSeq = 0
   private taskSeq = 0
+  private readonly expander = new BatchExpander()
+  private readonly expanded: TraceEvent[] = []
 
   setHeader(h: TraceHeader): void {
     this.header = h
@@ -80,13 +83,34 @@ export class TraceModel {
   }
 
   ingestOne(e: TraceEvent): void {
-    this.eventCount++
     if (e === null || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
+      this.eventCount++
       this.skipped++
       return
     }
     if ((e as { type: string }).type === 'header') {
+      this.eventCount++
       this.header = e as unknown as TraceHeader
+      return
+    }
+    if (e.type === 'batch') {
+      // A batch stands for many events (docs/trace-format.md, "Batches").
+      const out = this.expanded
+      out.length = 0
+      this.expander.expand(e, out)
+      const events = out.slice()
+      out.length = 0
+      for (let i = 0; i < events.length; i++) this.apply(events[i])
+      return
+    }
+    this.expander.note(e)
+    this.apply(e)
+  }
+
+  private apply(e: TraceEvent): void {
+    this.eventCount++
+    if (e === null || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
+      this.skipped++
       return
     }
     const t = typeof e.t === 'number' && Number.isFinite(e.t) ? e.t : this.now
