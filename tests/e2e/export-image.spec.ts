@@ -1,6 +1,8 @@
 // Export from the UI through the web host: the picture is rendered in the page with the
 // same option builder as `loopscope export`, and arrives as a browser download.
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { openExample, waitForExit } from './helpers'
 import { decodePng, distinctColours, inkInRect } from '../fixtures/export-png-decode'
@@ -11,20 +13,17 @@ async function runWelcome(page: Page): Promise<void> {
   await waitForExit(page)
 }
 
-/** Opens "Export image" and asks for `format`: through the export dialog, or the format menu. */
+/** Opens the export dialog from the toolbar and downloads the image in `format`. */
 async function exportImageAs(page: Page, format: 'png' | 'svg') {
   await page.getByRole('button', { name: 'Export image', exact: true }).click()
   const dialog = page.getByRole('dialog', { name: 'Export' })
-  const menuItem = page.getByRole('menuitem', { name: format === 'png' ? 'PNG image' : 'SVG image' })
-  await expect(dialog.or(menuItem)).toBeVisible()
+  await expect(dialog).toBeVisible()
+  await expect(dialog.getByRole('radio', { name: 'Image, PNG' })).toBeChecked()
   const download = page.waitForEvent('download')
-  if (await dialog.isVisible()) {
-    await dialog.getByRole('radio', { name: format === 'png' ? 'Image, PNG' : 'Image, SVG' }).check()
-    await dialog.getByRole('radio', { name: 'Whole run' }).check()
-    await dialog.getByTestId('export-go').click()
-  } else {
-    await menuItem.click()
-  }
+  await dialog.getByRole('radio', { name: format === 'png' ? 'Image, PNG' : 'Image, SVG' }).check()
+  await dialog.getByRole('radio', { name: 'Whole run' }).check()
+  await dialog.getByTestId('export-go').click()
+  await expect(dialog.getByRole('status')).toContainText('Downloaded')
   return download
 }
 
@@ -52,22 +51,66 @@ test.describe('export from the UI', () => {
       expect(svg).toContain(text)
   })
 
-  test('Export trace downloads the native trace, which is the run as NDJSON', async ({ page }) => {
+  test("Export trace downloads the host's recording as NDJSON, which reopens with the same tasks", async ({
+    page
+  }) => {
     await runWelcome(page)
-    const download = page.waitForEvent('download')
     await page.getByRole('button', { name: 'Export trace', exact: true }).click()
     const dialog = page.getByRole('dialog', { name: 'Export' })
-    if (await dialog.isVisible()) {
-      await dialog.getByRole('radio', { name: /^Trace \(\.ndjson/ }).check()
-      await dialog.getByTestId('export-go').click()
-    }
-    const text = readFileSync(await (await download).path(), 'utf8')
-    const lines = text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-    expect(lines[0]).toMatchObject({ type: 'header', format: 'loopscope-trace' })
-    expect(lines.filter((e) => e.type === 'task.create').map((e) => e.name)).toContain('ticker')
-    expect(lines.some((e) => e.type === 'output' && e.data.includes('produced item 0'))).toBe(true)
+    await expect(dialog.getByRole('radio', { name: /^Trace \(\.ndjson/ })).toBeChecked()
+    const download = page.waitForEvent('download')
+    await dialog.getByTestId('export-go').click()
+    const saved = await (await download).path()
+    const text = readFileSync(saved, 'utf8')
+    expect(JSON.parse(text.slice(0, text.indexOf('\n')))).toMatchObject({
+      type: 'header',
+      format: 'loopscope-trace'
+    })
+    // The task names and the program's output are in it (however the events are packed).
+    expect(text).toContain('"ticker"')
+    expect(text).toContain('produced item 0')
+    await dialog.getByRole('button', { name: 'Close' }).click()
+
+    // Reopened by path in the web host's "Script path" field, it replays the same task rows.
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    const before = (await tasks.getByRole('row').allInnerTexts()).map((r) => r.split('\t')[0]).sort()
+    const copy = join(mkdtempSync(join(tmpdir(), 'loopscope-e2e-')), 'reopened.ndjson')
+    copyFileSync(saved, copy)
+    await page.getByRole('textbox', { name: 'Script path' }).fill(copy)
+    await page.getByRole('textbox', { name: 'Script path' }).press('Enter')
+    await expect(page.getByRole('region', { name: 'Console' })).toContainText('all done: 12 items handled')
+    await waitForExit(page)
+    await expect
+      .poll(async () => (await tasks.getByRole('row').allInnerTexts()).map((r) => r.split('\t')[0]).sort())
+      .toEqual(before)
+  })
+
+  test('Export trace as Chrome JSON downloads one thread per task and complete events', async ({ page }) => {
+    await runWelcome(page)
+    await page.getByRole('button', { name: 'Export trace', exact: true }).click()
+    const dialog = page.getByRole('dialog', { name: 'Export' })
+    await dialog.getByRole('radio', { name: /^Chrome trace/ }).check()
+    const download = page.waitForEvent('download')
+    await dialog.getByTestId('export-go').click()
+    const d = await download
+    expect(d.suggestedFilename()).toMatch(/\.trace\.json$/)
+    const chrome = JSON.parse(readFileSync(await d.path(), 'utf8'))
+    const threads = chrome.traceEvents.filter(
+      (e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'thread_name'
+    )
+    expect(threads.map((e: { args: { name: string } }) => e.args.name).join(' ')).toContain('ticker')
+    const steps = chrome.traceEvents.filter((e: { ph: string }) => e.ph === 'X')
+    expect(steps.length).toBeGreaterThan(5)
+    expect(steps.every((e: { dur: number }) => e.dur >= 0)).toBe(true)
+  })
+
+  test('Ctrl+Shift+E opens the export dialog, and Escape closes it', async ({ page }) => {
+    await runWelcome(page)
+    await page.getByRole('region', { name: 'Tasks' }).click()
+    await page.keyboard.press('Control+Shift+E')
+    const dialog = page.getByRole('dialog', { name: 'Export' })
+    await expect(dialog).toBeVisible()
+    await page.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
   })
 })

@@ -1,8 +1,9 @@
 // Starts the web host (`loopscope serve --port 0`) once for all e2e tests, reads the URL it
 // prints, and passes it on in LOOPSCOPE_E2E_URL; returns the teardown that stops it.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -13,10 +14,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   ) {
     throw new Error('The app is not built: run `npx electron-vite build` before the e2e tests.')
   }
+  // Settings, run configurations and recent files of the tests live in a folder of their own,
+  // so a run starts from the defaults and never touches the person's own.
+  const configHome = mkdtempSync(join(tmpdir(), 'loopscope-e2e-config-'))
   const child = spawn(process.execPath, [resolve(ROOT, 'bin/loopscope.mjs'), 'serve', '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env }
+    env: { ...process.env, XDG_CONFIG_HOME: configHome }
   })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -41,10 +45,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   })
   process.env.LOOPSCOPE_E2E_URL = url
   return async () => {
-    if (child.exitCode !== null) return
+    const cleanUp = (): void => rmSync(configHome, { recursive: true, force: true })
+    if (child.exitCode !== null) return cleanUp()
     const exited = new Promise<void>((r) => child.once('exit', () => r()))
     child.kill('SIGTERM')
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
     if (child.exitCode === null) child.kill('SIGKILL')
+    cleanUp()
   }
 }

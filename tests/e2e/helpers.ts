@@ -12,7 +12,8 @@ export async function openExample(page: Page, name: string): Promise<void> {
   const path = page.getByRole('textbox', { name: 'Script path' })
   await expect(path).toBeVisible()
   await page.getByRole('button', { name: 'Examples' }).click()
-  await page.getByRole('menuitem', { name: new RegExp(name.replace('.', '\\.')) }).click()
+  // Anchored: the Recent entries above the examples name the same files ("Recent script …").
+  await page.getByRole('menuitem', { name: new RegExp(`^${name.replace('.', '\\.')}`) }).click()
   await expect(path).toHaveValue(new RegExp(`${name.replace('.', '\\.')}$`))
 }
 

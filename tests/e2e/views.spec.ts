@@ -132,4 +132,23 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
     await waitForExit(page)
   })
+
+  test('the README picture: 00_welcome.py paused mid-run, a task inspected', async ({ page }) => {
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await expect(page.getByRole('region', { name: 'Console' })).toContainText('produced item 6')
+    await page.getByRole('button', { name: 'Pause', exact: true }).click()
+    await expect(page.getByTestId('session-state')).toContainText(/paused/i)
+    await expect(page.getByRole('status', { name: 'Why held' })).toContainText('Held')
+    await page
+      .getByRole('region', { name: 'Tasks' })
+      .getByRole('row', { name: /^Task-3 / })
+      .click()
+    await expect(page.getByRole('region', { name: 'Inspector' })).toContainText('producer')
+    await page.waitForTimeout(400)
+    await page.screenshot({ path: 'docs/images/loopscope-web.png' })
+    await page.getByRole('button', { name: 'Resume', exact: true }).click()
+    await waitForExit(page)
+  })
 })

@@ -49,6 +49,18 @@ afterEach(() => {
   HTMLAnchorElement.prototype.click = originalClick
 })
 
+/** Connects the session store to a host that answers `methods` (subscriptions stay silent). */
+async function connect(kind: 'web' | 'electron', methods: Record<string, unknown>): Promise<void> {
+  const host: Record<string, unknown> = { getInfo: async () => info(kind), ...methods }
+  const api = new Proxy(host, {
+    get: (target, key: string) =>
+      key in target ? target[key] : key.startsWith('on') ? () => () => {} : async () => null
+  }) as unknown as LoopscopeApi
+  const session = useSessionStore()
+  await session.init(api)
+  session.dispose()
+}
+
 async function exportAs(kind: string, props: Record<string, unknown> = {}) {
   const w = mount(ExportDialog, { props: { open: false, ...props }, attachTo: document.body })
   await w.setProps({ open: true })
@@ -92,17 +104,47 @@ describe('export dialog', () => {
     whole.unmount()
   })
 
-  it('downloads the native trace, which parses back to the same events', async () => {
-    useSessionStore().info = info('web')
+  it("downloads the host's own recording as the native trace, asking for the current session", async () => {
+    const asked: unknown[][] = []
+    await connect('web', {
+      exportTrace: async (session: number, format: string): Promise<SavedFile> => {
+        asked.push([session, format])
+        return {
+          path: null,
+          data: Buffer.from(text).toString('base64'),
+          name: 'rec.ndjson',
+          mime: 'application/x-ndjson'
+        }
+      }
+    })
     const w = await exportAs('ndjson')
+    expect(asked).toEqual([[1, 'ndjson']])
+    expect(downloads[0].name).toBe('rec.ndjson')
     const back = parseNdjson(await downloads[0].blob.text())
     expect(back.header).toEqual(fixture.header)
     expect(back.events).toEqual(fixture.events)
+    expect(w.find('[role="status"]').text()).toContain('Downloaded rec.ndjson')
     w.unmount()
   })
 
-  it('downloads Chrome trace JSON with a thread per task', async () => {
+  it('asks the host for Chrome trace JSON and shows where Electron saved it', async () => {
+    const asked: unknown[][] = []
+    await connect('electron', {
+      exportTrace: async (session: number, format: string): Promise<SavedFile> => {
+        asked.push([session, format])
+        return { path: '/home/me/run.trace.json', name: 'run.trace.json', mime: 'application/json' }
+      }
+    })
+    const w = await exportAs('chrome')
+    expect(asked).toEqual([[1, 'chrome']])
+    expect(downloads).toHaveLength(0)
+    expect(w.find('[role="status"]').text()).toBe('Saved to /home/me/run.trace.json')
+    w.unmount()
+  })
+
+  it('exports a trace read in the page (dropped on a browser) from its own file, as Chrome JSON too', async () => {
     useSessionStore().info = info('web')
+    useTraceStore().localSource = new Blob([text])
     const w = await exportAs('chrome')
     expect(downloads[0].name).toBe('00_welcome-2026-11-25-0800.trace.json')
     const chrome = JSON.parse(await downloads[0].blob.text())

@@ -12,6 +12,7 @@ import type {
   TraceBatch,
   TraceExportFormat
 } from '../../src/shared/api'
+import type { Breakpoints } from '../../src/shared/agent-protocol'
 import {
   DEFAULT_SETTINGS,
   type InterpreterDiscovery,
@@ -97,8 +98,8 @@ export class ReplayApi implements LoopscopeApi {
   async stepCallback(): Promise<void> {
     this.record('stepCallback', [])
   }
-  async setBreakpoints(): Promise<void> {
-    this.record('setBreakpoints', [])
+  async setBreakpoints(bp: Breakpoints): Promise<void> {
+    this.record('setBreakpoints', [bp])
   }
   async writeStdin(data: string): Promise<void> {
     this.record('writeStdin', [data])
@@ -118,8 +119,12 @@ export class ReplayApi implements LoopscopeApi {
   private settings: Settings = { ...DEFAULT_SETTINGS }
   private configs = new Map<string, RunConfig>()
   private recent: RecentEntry[] = []
+  /** What getSettings says about a settings file it had to repair, once. */
+  settingsNotice: string | null = null
   async getSettings(): Promise<SettingsState> {
-    return { settings: { ...this.settings }, notice: null }
+    const notice = this.settingsNotice
+    this.settingsNotice = null
+    return { settings: { ...this.settings }, notice }
   }
   async updateSettings(patch: Partial<Settings>): Promise<Settings> {
     this.record('updateSettings', [patch])
@@ -190,7 +195,9 @@ export class ReplayApi implements LoopscopeApi {
   emitMenu(c: MenuCommand): void {
     for (const cb of this.menuCbs) cb(c)
   }
-  pathForFile(): string | null {
-    return null
+  /** Paths Electron would reveal for dropped files (a browser reveals none). */
+  readonly droppedPaths = new Map<unknown, string>()
+  pathForFile(file: unknown): string | null {
+    return this.droppedPaths.get(file) ?? null
   }
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { setActivePinia } from 'pinia'
 import { createTestingPinia } from '@pinia/testing'
-import { isProxy, isReactive } from 'vue'
+import { isProxy, isReactive, watchSyncEffect } from 'vue'
 import { useTraceStore } from '../../src/renderer/src/stores/trace'
 import { parseNdjson } from '../../src/shared/trace-model/ndjson'
 import { TraceModel } from '../../src/shared/trace-model/trace-model'
@@ -82,11 +82,58 @@ describe('the trace store', () => {
     expect(store.taskRows.find((r) => r.id === 3)!.state).toBe('failed')
   })
 
-  it('exports the trace it received as NDJSON that reads back to the same events', () => {
+  it("follows the loop picked in the loop picker, and the newest tick's loop again when unpicked", () => {
     const store = useTraceStore()
-    store.ingestBatch({ session: 1, from: 0, events: recorded.events, header: recorded.header! })
-    const back = parseNdjson(store.exportTraceText())
-    expect(back.header).toEqual(recorded.header)
-    expect(back.events).toEqual(recorded.events)
+    feed(store, recorded.events)
+    const loops = store.loopList.map((l) => l.id)
+    expect(loops.length).toBeGreaterThan(0)
+    const newest = store.followedLoop
+    store.setCursor(0)
+    store.selectLoop(loops[0])
+    expect(store.followedLoop).toBe(loops[0])
+    // Picking a loop returns the views to "now" on it.
+    expect(store.cursorTick).toBeNull()
+    store.selectLoop(null)
+    expect(store.followedLoop).toBe(newest)
+  })
+
+  it("folds and unfolds a task's child lanes, and forgets the folds on a new session", () => {
+    const store = useTraceStore()
+    feed(store, recorded.events)
+    store.setCollapsed(1)
+    expect([...store.collapsed]).toEqual([1])
+    store.setCollapsed(1, true)
+    expect([...store.collapsed]).toEqual([1])
+    store.setCollapsed(1, false)
+    expect(store.collapsed.size).toBe(0)
+    store.setCollapsed(1)
+    feed(store, basic.events, 2)
+    expect(store.collapsed.size).toBe(0)
+  })
+
+  it('tells the views about new data once per animation frame, however many batches arrived in it', () => {
+    const frames: FrameRequestCallback[] = []
+    vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb))
+    vi.stubGlobal('cancelAnimationFrame', () => {})
+    try {
+      const store = useTraceStore()
+      let seen = 0
+      const stop = watchSyncEffect(() => {
+        void store.version
+        seen++
+      })
+      const before = seen
+      feed(store, recorded.events, 1, 20)
+      // Ingested already, but not yet announced: one frame is pending for all those batches.
+      expect(store.model.tasks.size).toBe(11)
+      expect(store.version).toBe(0)
+      expect(frames).toHaveLength(1)
+      frames.shift()!(0)
+      expect(store.version).toBe(recorded.events.length)
+      expect(seen - before).toBe(1)
+      stop()
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })

@@ -2,10 +2,27 @@
 // toolbar sends. Batches go to the trace store; statuses land here.
 
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
-import type { HostInfo, LoopscopeApi, MenuCommand, SavedFile, SessionState, SessionStatus } from '@shared/api'
-import { exportBaseName, offerDownload, renderTraceImage, textToBase64 } from '../export-files'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import type {
+  HostInfo,
+  LoopscopeApi,
+  MenuCommand,
+  SavedFile,
+  SessionState,
+  SessionStatus,
+  TraceExportFormat
+} from '@shared/api'
+import type { Breakpoints } from '@shared/agent-protocol'
+import type { TraceEvent, TraceHeader } from '@shared/trace-types'
+import { NdjsonTraceReader } from '@shared/trace-model/ndjson-reader'
 import { useTraceStore } from './trace'
+import { useUiStore } from './ui'
+import { useSettingsStore } from './settings'
+
+/** Paths the app opens as saved traces rather than running them. */
+export const TRACE_FILE = /\.(ndjson|jsonl)$/i
+/** Events per batch when a trace read in the page is replayed into the store. */
+const LOCAL_BATCH = 5000
 
 export type ViewState = 'idle' | 'starting' | 'running' | 'paused' | 'exited'
 
@@ -24,6 +41,10 @@ export const useSessionStore = defineStore('session', () => {
   let lastCount = 0
 
   const trace = useTraceStore()
+  const ui = useUiStore()
+  const settingsStore = useSettingsStore()
+  /** What the agent holds on; sent to the host, which applies it to every run. */
+  const breakpoints = ref<Breakpoints>({})
 
   const state = computed<ViewState>(() => {
     void trace.version
@@ -49,6 +70,12 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       lastError.value = (e as Error).message
       return
+    }
+    try {
+      const notice = await settingsStore.load(api)
+      if (notice) trace.notice(notice, 'warning')
+    } catch (e) {
+      trace.notice(`Settings could not be read: ${(e as Error).message}`, 'warning')
     }
     const initial = info.value.initialScript
     if (initial) {
@@ -76,7 +103,7 @@ export const useSessionStore = defineStore('session', () => {
         if (c.autoRun) await run()
         return
       case 'open-trace':
-        await command('Open trace', (a) => a.openTrace(c.path))
+        await openTrace(c.path)
         return
       case 'run':
         return run()
@@ -94,51 +121,139 @@ export const useSessionStore = defineStore('session', () => {
       case 'step-callback':
         return stepCallback()
       case 'export-image':
-        return exportImage(c.format)
+        ui.openExport(c.format)
+        return
       case 'export-trace':
-        return exportTrace()
+        ui.openExport('ndjson')
+        return
     }
   }
 
-  /** Opens a file dropped on the window (Electron knows its path; a browser does not). */
+  /**
+   * Opens a file dropped on the window. Electron knows its path: a trace opens through the
+   * host, a script is loaded ready to run. A browser never reveals the path, so a trace is
+   * read here and replayed into the store; a script cannot be run that way.
+   */
   async function openDropped(file: File): Promise<void> {
     const path = api?.pathForFile(file) ?? null
-    if (!path) {
-      trace.notice(`cannot open a dropped file here: type its path in "Script path" instead`, 'warning')
+    const isTrace = TRACE_FILE.test(file.name)
+    if (path) {
+      if (isTrace) await openTrace(path)
+      else openScript(path)
       return
     }
+    if (isTrace) {
+      await openLocalTrace(file)
+      return
+    }
+    const message = /\.py$/i.test(file.name)
+      ? `A browser does not tell Loopscope where a dropped file lives: type the path of ${file.name} in "Script path" instead.`
+      : `${file.name} is neither a Python script nor a Loopscope trace (.ndjson).`
+    lastError.value = message
+    trace.notice(message, 'warning')
+  }
+
+  /** Loads a script ready to run (F5), as a shell launch without --run does. */
+  function openScript(path: string): void {
     scriptPath.value = path
-    await run()
+    argsText.value = ''
+    trace.notice(`Opened ${path}: press Run (F5) to start it, or Step tick (F10) to start it held.`)
   }
 
-  async function exportImage(format: 'png' | 'svg'): Promise<void> {
+  async function openTrace(path: string): Promise<void> {
+    scriptPath.value = path
+    busy.value = true
     try {
-      const data = renderTraceImage(trace.model, format, trace.viewWindow)
-      const mime = format === 'png' ? 'image/png' : 'image/svg+xml'
-      const saved = await save(`${exportBaseName(trace.model)}.${format}`, mime, data)
-      if (saved) {
-        offerDownload(saved)
-        trace.notice(saved.path ? `image saved to ${saved.path}` : `image ${saved.name} downloaded`)
-      }
-    } catch (e) {
-      trace.notice(`Export image failed: ${(e as Error).message}`, 'error')
+      await command('Open trace', (a) => a.openTrace(path))
+    } finally {
+      busy.value = false
     }
   }
 
-  async function exportTrace(): Promise<void> {
-    const data = textToBase64(trace.exportTraceText())
-    const saved = await save(`${exportBaseName(trace.model)}.ndjson`, 'application/x-ndjson', data)
-    if (saved) {
-      offerDownload(saved)
-      trace.notice(saved.path ? `trace saved to ${saved.path}` : `trace ${saved.name} downloaded`)
+  /** A session id after every one seen, yet below the host's next: its batches stay newer. */
+  function localSessionId(): number {
+    const seen = Math.max(status.value.session, trace.sessionId ?? 0)
+    return seen + (Math.floor(seen) + 1 - seen) / 2
+  }
+
+  /** Replays a trace file read in the page through the same ingest path as the host's batches. */
+  async function openLocalTrace(file: Blob & { name?: string }): Promise<void> {
+    const id = localSessionId()
+    lastError.value = null
+    trace.reset(id)
+    trace.localSource = markRaw(file)
+    status.value = { session: id, state: 'running' }
+    const reader = new NdjsonTraceReader()
+    let from = 0
+    let header: TraceHeader | null = null
+    const send = (events: TraceEvent[]): void => {
+      if (header) {
+        trace.ingestBatch({ session: id, from, events: [], header })
+        header = null
+      }
+      for (let i = 0; i < events.length; i += LOCAL_BATCH) {
+        const part = events.slice(i, i + LOCAL_BATCH)
+        trace.ingestBatch({ session: id, from, events: part })
+        from += part.length
+      }
     }
+    try {
+      const stream = file.stream().pipeThrough(new TextDecoderStream())
+      const it = stream.getReader()
+      for (;;) {
+        const { value, done } = await it.read()
+        if (trace.sessionId !== id) {
+          await it.cancel()
+          return
+        }
+        if (done) break
+        const piece = reader.push(value)
+        header = piece.header
+        send(piece.events)
+      }
+      send(reader.end().events)
+    } catch (e) {
+      trace.notice(`Reading ${file.name ?? 'the trace'} failed: ${(e as Error).message}`, 'error')
+    }
+    if (trace.sessionId !== id) return
+    const name = file.name ?? 'the dropped trace'
+    if (!reader.header && trace.model.eventCount === 0) {
+      const message = `${name} is not a Loopscope trace${reader.message ? ` (${reader.message})` : ''}.`
+      lastError.value = message
+      trace.notice(message, 'error')
+    } else if (reader.message) {
+      trace.notice(reader.message, 'warning')
+    }
+    const exit = trace.model.exit
+    status.value = {
+      session: id,
+      state: 'exited',
+      exitCode: exit?.code ?? null,
+      signal: exit?.signal ?? null
+    }
+    scriptPath.value = ''
+  }
+
+  /**
+   * The trace of the current session as a file: the host's own recording (a download in the
+   * web host, a native Save dialog in Electron), or the file read in the page.
+   */
+  async function exportTraceFile(format: TraceExportFormat): Promise<SavedFile | null> {
+    const id = trace.sessionId
+    if (id === null) return null
+    let saved: SavedFile | null = null
+    const ok = await command('Export trace', async (a) => {
+      saved = await a.exportTrace(id, format)
+    })
+    return ok ? saved : null
   }
 
   function onStatus(s: SessionStatus): void {
     if (status.value.session && s.session < status.value.session) return
     status.value = s
     if (s.state !== 'running') pauseRequested.value = false
-    if (s.message)
+    // A reopened trace's problem arrives both as a notice in its events and with its status.
+    if (s.message && !trace.hasRecentNotice(s.message))
       trace.notice(s.message, s.state === 'exited' && (s.exitCode ?? 0) !== 0 ? 'warning' : 'info')
   }
 
@@ -172,14 +287,17 @@ export const useSessionStore = defineStore('session', () => {
     }
     busy.value = true
     try {
-      if (/\.(ndjson|jsonl)$/i.test(script)) {
+      if (TRACE_FILE.test(script)) {
         await command('Open trace', (a) => a.openTrace(script))
         return
       }
+      // Arguments typed here override the script's run configuration; none typed leaves it to
+      // the host, as do pause-at-start and the legacy shims (the settings decide them).
+      const args = argsText.value.trim() ? parseArgs(argsText.value) : undefined
       await command('Run', async (a) => {
         const session = await a.run({
           script,
-          args: parseArgs(argsText.value),
+          args,
           pauseAtStart: opts.pauseAtStart
         })
         // Batches of the new session may have arrived (and reset the trace) already.
@@ -228,6 +346,21 @@ export const useSessionStore = defineStore('session', () => {
     await command('Step callback', (a) => a.stepCallback())
   }
 
+  /** How many kinds of breakpoint are set, for the toolbar's badge. */
+  const breakpointCount = computed(() => {
+    const b = breakpoints.value
+    return (
+      (b.taskStep?.length ? 1 : 0) +
+      [b.taskFailed, b.taskCancelled, b.timerFires, b.fdReady].filter(Boolean).length +
+      (b.blockedMs ? 1 : 0)
+    )
+  })
+
+  async function setBreakpoints(bp: Breakpoints): Promise<boolean> {
+    breakpoints.value = bp
+    return command('Set breakpoints', (a) => a.setBreakpoints(bp))
+  }
+
   const writeStdin = (data: string): Promise<boolean> => command('Write to stdin', (a) => a.writeStdin(data))
   const closeStdin = (): Promise<boolean> => command('Close stdin', (a) => a.closeStdin())
   const interrupt = (): Promise<boolean> => command('Interrupt', (a) => a.interrupt())
@@ -266,9 +399,14 @@ export const useSessionStore = defineStore('session', () => {
     closeStdin,
     interrupt,
     save,
-    exportImage,
-    exportTrace,
+    exportTraceFile,
     openDropped,
+    openScript,
+    openTrace,
+    openLocalTrace,
+    breakpoints,
+    breakpointCount,
+    setBreakpoints,
     sampleRate
   }
 })

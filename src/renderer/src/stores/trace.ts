@@ -5,9 +5,8 @@
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { TraceBatch } from '@shared/api'
-import type { TraceEvent, TraceHeader } from '@shared/trace-types'
+import type { TraceHeader } from '@shared/trace-types'
 import { TraceModel } from '@shared/trace-model/trace-model'
-import { toNdjson } from '@shared/trace-model/ndjson'
 import type { QueueSnapshot } from '@shared/trace-model/queue-state'
 import type { TaskDisplayState } from '@shared/trace-model/model-types'
 
@@ -29,7 +28,10 @@ export interface TaskRow {
 
 export const useTraceStore = defineStore('trace', () => {
   const model = shallowRef(markRaw(new TraceModel()))
-  /** Events ingested so far in this session: the view has data up to this index. */
+  /**
+   * Events ingested so far in this session (plus Loopscope's own notices): the views have data
+   * up to here. Bumped once per animation frame however many batches arrived in it.
+   */
   const version = ref(0)
   const structureVersion = ref(0)
   const sessionId = ref<number | null>(null)
@@ -41,13 +43,23 @@ export const useTraceStore = defineStore('trace', () => {
   const viewWindow = shallowRef<[number, number] | null>(null)
   /** Gaps between batches (events that never arrived). */
   const gaps = ref(0)
-  /** Raw events as received, kept for "Export trace". */
-  let raw: TraceEvent[] = markRaw([])
+  /**
+   * A trace file read in the page (dropped on a browser window, which never learns its path):
+   * the host has no recording of it, so "Export trace" reads it again from here. Raw events
+   * are never kept: a live session's trace is exported from the host's own recording.
+   */
+  const localSource = shallowRef<Blob | null>(null)
+  /** The loop the views follow, chosen in the loop picker; null follows the newest tick's loop. */
+  const selectedLoop = ref<number | null>(null)
+  /** Tasks whose child lanes are folded under them in the swimlanes. */
+  const collapsed = shallowRef<ReadonlySet<number>>(new Set())
   let received = 0
 
   function reset(session: number | null): void {
     model.value = markRaw(new TraceModel())
-    raw = markRaw([])
+    localSource.value = null
+    selectedLoop.value = null
+    collapsed.value = new Set()
     received = 0
     sessionId.value = session
     header.value = null
@@ -55,8 +67,28 @@ export const useTraceStore = defineStore('trace', () => {
     viewWindow.value = null
     cursorTick.value = null
     gaps.value = 0
+    notices = 0
+    if (publishFrame) cancelAnimationFrame(publishFrame)
+    publishFrame = 0
     version.value = 0
     structureVersion.value = 0
+  }
+
+  /**
+   * Tells the views "data up to here" at most once per animation frame: a live session sends
+   * many batches a frame, and each reactive change re-renders every view that reads the trace,
+   * which would cost far more than ingesting the events. Without frames (Node), at once.
+   */
+  let publishFrame = 0
+  let notices = 0
+  function publish(): void {
+    publishFrame = 0
+    version.value = received + notices
+    structureVersion.value = model.value.structureVersion
+  }
+  function schedulePublish(): void {
+    if (typeof requestAnimationFrame !== 'function') publish()
+    else if (!publishFrame) publishFrame = requestAnimationFrame(publish)
   }
 
   function ingestBatch(batch: TraceBatch): void {
@@ -82,16 +114,23 @@ export const useTraceStore = defineStore('trace', () => {
     }
     if (events.length === 0) return
     m.ingest(events)
-    for (let i = 0; i < events.length; i++) raw.push(events[i])
     received = batch.from + batch.events.length
-    version.value = received
-    structureVersion.value = m.structureVersion
+    schedulePublish()
   }
 
   /** A line of Loopscope's own in the console (not from the program). */
   function notice(message: string, level: 'info' | 'warning' | 'error' = 'info'): void {
     model.value.console.push({ stream: 'notice', data: message, t: model.value.now, level })
-    version.value++
+    notices++
+    schedulePublish()
+  }
+
+  /** Whether one of the last few console lines is this notice already. */
+  function hasRecentNotice(message: string): boolean {
+    const c = model.value.console
+    for (let i = c.length - 1; i >= Math.max(0, c.length - 8); i--)
+      if (c[i].stream === 'notice' && c[i].data === message) return true
+    return false
   }
 
   function select(s: Selection | null): void {
@@ -101,6 +140,7 @@ export const useTraceStore = defineStore('trace', () => {
   const followedLoop = computed<number | null>(() => {
     void version.value
     const m = model.value
+    if (selectedLoop.value !== null && m.loops.has(selectedLoop.value)) return selectedLoop.value
     if (m.activeLoop !== null) return m.activeLoop
     const first = m.loops.keys().next()
     return first.done ? null : first.value
@@ -157,7 +197,9 @@ export const useTraceStore = defineStore('trace', () => {
     const m = model.value
     const at = cursorT.value
     const rows: TaskRow[] = []
+    const onlyLoop = selectedLoop.value !== null && m.loops.size > 1 ? selectedLoop.value : null
     for (const t of m.tasks.values()) {
+      if (onlyLoop !== null && t.loop !== onlyLoop) continue
       let state: TaskDisplayState = t.state
       let awaiting = t.awaiting?.label ?? ''
       if (at !== null) {
@@ -207,8 +249,31 @@ export const useTraceStore = defineStore('trace', () => {
     return null
   })
 
-  function exportTraceText(): string {
-    return toNdjson(header.value, raw)
+  /** Every loop of the trace, for the loop picker (only shown when there is more than one). */
+  const loopList = computed(() => {
+    void structureVersion.value
+    void version.value
+    return [...model.value.loops.values()].map((l) => ({
+      id: l.id,
+      label: `loop ${l.id} · ${l.threadName}`,
+      closed: l.closed
+    }))
+  })
+
+  /** Folds (true), unfolds (false) or toggles a task's child lanes. */
+  function setCollapsed(task: number, fold?: boolean): void {
+    const has = collapsed.value.has(task)
+    const want = fold ?? !has
+    if (want === has) return
+    const next = new Set(collapsed.value)
+    if (want) next.add(task)
+    else next.delete(task)
+    collapsed.value = next
+  }
+
+  function selectLoop(loop: number | null): void {
+    selectedLoop.value = loop
+    cursorTick.value = null
   }
 
   return {
@@ -233,9 +298,15 @@ export const useTraceStore = defineStore('trace', () => {
     reset,
     ingestBatch,
     notice,
+    hasRecentNotice,
     select,
     setCursor,
     stepCursor,
-    exportTraceText
+    localSource,
+    selectedLoop,
+    collapsed,
+    setCollapsed,
+    loopList,
+    selectLoop
   }
 })
