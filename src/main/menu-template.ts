@@ -71,6 +71,18 @@ export function buildMenuTemplate(ctx: MenuContext, a: MenuActions): MenuItemCon
       { id: 'file.open-recent', label: 'Open Recent', submenu: recentItems },
       { type: 'separator' },
       {
+        id: 'file.run-config',
+        label: 'Run Configuration…',
+        click: () => a.send({ action: 'run-config' })
+      },
+      {
+        id: 'file.settings',
+        label: 'Settings…',
+        accelerator: 'CmdOrCtrl+,',
+        click: () => a.send({ action: 'settings' })
+      },
+      { type: 'separator' },
+      {
         label: 'Export Image…',
         submenu: [
           {

@@ -88,6 +88,7 @@ export type MenuCommand =
   | { action: 'run' | 'stop' | 'pause' | 'resume' | 'step-tick' | 'step-callback' }
   | { action: 'export-image'; format: 'png' | 'svg' }
   | { action: 'export-trace' }
+  | { action: 'settings' | 'run-config' }
 
 export interface LoopscopeApi {
   getInfo(): Promise<HostInfo>

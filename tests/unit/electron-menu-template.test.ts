@@ -65,13 +65,15 @@ describe('application menu', () => {
     ])
   })
 
-  it('offers open, recent, export and quit in File', () => {
+  it('offers open, recent, run configuration, settings, export and quit in File', () => {
     const { template, sent, other } = build('linux')
     const file = sub(byLabel(template, 'File'))
     expect(file.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Script…',
       'Open Trace…',
       'Open Recent',
+      'Run Configuration…',
+      'Settings…',
       'Export Image…',
       'Export Trace…',
       'Quit'
@@ -116,5 +118,16 @@ describe('application menu', () => {
     const roles = (p: boolean) => sub(byLabel(build('linux', [], p).template, 'View')).map((i) => i.role)
     expect(roles(true)).not.toContain('toggleDevTools')
     expect(roles(false)).toContain('toggleDevTools')
+  })
+})
+
+describe('settings and run configuration from the File menu', () => {
+  it('opens the renderer dialogs through menu commands', () => {
+    const { template, sent } = build('linux')
+    const file = sub(byLabel(template, 'File'))
+    click(byLabel(file, 'Run Configuration…'))
+    click(byLabel(file, 'Settings…'))
+    expect(sent.map((c) => c.action)).toEqual(['run-config', 'settings'])
+    expect(byLabel(file, 'Settings…')?.accelerator).toBe('CmdOrCtrl+,')
   })
 })

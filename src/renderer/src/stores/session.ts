@@ -126,6 +126,12 @@ export const useSessionStore = defineStore('session', () => {
       case 'export-trace':
         ui.openExport('ndjson')
         return
+      case 'settings':
+        ui.settingsOpen = true
+        return
+      case 'run-config':
+        ui.runConfigOpen = true
+        return
     }
   }
 
