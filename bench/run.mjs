@@ -5,8 +5,8 @@
 // itself could not measure something (a crash, a missing build, a program that failed).
 
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchAgentOverhead } from './lib/agent-overhead.mjs'
@@ -33,7 +33,9 @@ const { values: args } = parseArgs({
 const quick = args.quick
 const only = new Set((args.only ?? 'agent,host,renderer').split(',').filter(Boolean))
 const resultsDir = join(ROOT, 'bench/results')
-const tmp = join(resultsDir, '.tmp')
+// One scratch folder per run: engineers and CI run the bench at the same time on one checkout,
+// and a shared synthetic trace or host build would be swapped under a running benchmark.
+const tmp = join(resultsDir, '.tmp', `run-${process.pid}-${Date.now()}`)
 mkdirSync(tmp, { recursive: true })
 
 const started = Date.now()
@@ -79,7 +81,7 @@ const ctx = {
   log,
   python: args.python,
   runs: Number(args.runs ?? (quick ? 2 : 7)),
-  scale: quick ? 0.2 : 1,
+  scale: quick ? 0.1 : 1,
   skipModes: new Set(args['skip-modes'].split(',').filter(Boolean)),
   hostEvents: quick ? 200_000 : 2_000_000,
   traceEvents: quick ? 50_000 : 1_000_000,
@@ -87,8 +89,15 @@ const ctx = {
   liveSeconds: quick ? 1 : 5
 }
 
+/** 1-minute load average, sampled through the run: the machine is shared. */
+const loads = []
+const sampleLoad = () => loads.push(loadavg()[0])
+
 async function main() {
   const info = machine()
+  sampleLoad()
+  const loadTimer = setInterval(sampleLoad, 10_000)
+  loadTimer.unref()
   log(`machine: ${info.nproc} × ${info.cpu}, ${info.python}, node ${info.node}`)
   log(`generating a ${ctx.traceEvents.toLocaleString('en')}-event synthetic trace`)
   writeSyntheticTrace(ctx.syntheticTrace, ctx.traceEvents)
@@ -114,12 +123,22 @@ async function main() {
   }
 
   const seconds = (Date.now() - started) / 1000
+  clearInterval(loadTimer)
+  sampleLoad()
+  info.load = {
+    min: Math.min(...loads),
+    max: Math.max(...loads),
+    mean: loads.reduce((a, b) => a + b, 0) / loads.length
+  }
   process.stdout.write(formatTable(rows) + '\n')
   const counts = rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {})
   process.stdout.write(
     `\n${Object.entries(counts)
       .map(([k, v]) => `${v} ${k}`)
-      .join(', ')} — ${quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s, ${info.nproc} × ${info.cpu}\n`
+      .join(
+        ', '
+      )} — ${quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s, ${info.nproc} × ${info.cpu}, ` +
+      `load average ${info.load.min.toFixed(1)}–${info.load.max.toFixed(1)}\n`
   )
   const result = {
     date: new Date().toISOString(),
@@ -136,6 +155,7 @@ async function main() {
     log('docs/performance.md updated')
   }
   if (rows.some((r) => r.status === 'ERROR')) process.exitCode = 1
+  rmSync(tmp, { recursive: true, force: true })
 }
 
 main().catch((err) => {

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process'
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { median, min, row } from './stats.mjs'
+import { errorRow, median, min, row } from './stats.mjs'
+import { countTraceEvents } from './trace-count.mjs'
 
 const WORKLOADS = [
   { name: 'churn', file: 'churn.py', target: 1.5, what: 'sleep(0) churn, 100 tasks × 2,000 switches' },
@@ -95,11 +96,7 @@ function runOnce(ctx, mode, script, tracePath) {
       let lines = pipeLines
       if (mode.output === 'fd3-file' || mode.output === 'file-by-host') {
         bytes = existsSync(tracePath) ? statSync(tracePath).size : 0
-        lines = 0
-        if (bytes > 0) {
-          const buf = readFileSync(tracePath)
-          for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++
-        }
+        lines = bytes > 0 ? countTraceEvents(readFileSync(tracePath)) : 0
       }
       resolve({ seconds, bytes, lines })
     })
@@ -115,14 +112,25 @@ export async function benchAgentOverhead(ctx) {
   const traces = new Map() // `${mode}/${workload}` -> { bytes, lines }
   const tracePath = join(ctx.tmp, 'agent-overhead.ndjson')
   const log = ctx.log
+  const failed = new Map() // workload -> the error that stopped it
   for (let round = 0; round < ctx.runs; round++) {
     log(`  agent overhead: round ${round + 1}/${ctx.runs}`)
     for (const w of scripts) {
       // Rotate the mode order each round so no mode always runs right after another.
       const order = allModes.map((_, i) => allModes[(i + round) % allModes.length])
+      if (failed.has(w.name)) continue
       for (const mode of order) {
         rmSync(tracePath, { force: true })
-        const r = await runOnce(ctx, mode, join(dir, w.file), tracePath)
+        let r
+        try {
+          r = await runOnce(ctx, mode, join(dir, w.file), tracePath)
+        } catch (err) {
+          // Without the empty program nothing can be netted; one failing workload only costs its rows.
+          if (w.name === 'empty') throw err
+          log(`  ${w.name} failed under ${mode.id}: ${String(err.message).slice(0, 2000)}`)
+          failed.set(w.name, err)
+          break
+        }
         const key = `${mode.id}/${w.name}`
         if (!times.has(key)) times.set(key, [])
         times.get(key).push(r.seconds)
@@ -139,6 +147,10 @@ export async function benchAgentOverhead(ctx) {
   const rows = []
   const detail = {}
   for (const w of WORKLOADS) {
+    if (failed.has(w.name)) {
+      rows.push(errorRow(section, `${w.name}: overhead`, failed.get(w.name)))
+      continue
+    }
     const bareNet = net('bare', w.name)
     detail[w.name] = { bareNetSeconds: bareNet, modes: {} }
     for (const m of allModes) {

@@ -18,6 +18,11 @@ export function updatePerformanceDoc(path, result) {
     '',
     `Run: ${result.date.slice(0, 16).replace('T', ' ')} UTC, ${result.mode} (${result.settings.runs} interleaved runs per mode, workload scale ${result.settings.scale}), ${result.seconds.toFixed(0)} s.`,
     `Machine: ${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.platform}; ${m.python}; Node ${m.node}; ${m.chromium}.`,
+    ...(m.load
+      ? [
+          `Load: 1-minute load average ${m.load.min.toFixed(1)}–${m.load.max.toFixed(1)} (mean ${m.load.mean.toFixed(1)}) on ${m.nproc} cores during the run; other jobs shared the machine.`
+        ]
+      : []),
     '',
     markdownTable(result.rows),
     '',

@@ -52,6 +52,8 @@ export async function recordCommand(args: ParsedArgs): Promise<number> {
     handlers: {
       onHeader: (h) => writer.header(h),
       onEvent: (e) => writer.event(e),
+      // Lines go to the file as the agent wrote them: no parse, no re-serialization.
+      onAgentLine: (line, _type, t) => writer.eventLine(line, t),
       onStatus: (s) => {
         if (s.state === 'exited' && s.message) failure = s.message
       },

@@ -2,11 +2,22 @@
 // trace events. Input comes from a program we do not control, so nothing here throws:
 // bad lines are skipped and counted, and a line longer than the bound is dropped without
 // ever being held in memory whole.
+//
+// Speed matters (a busy loop writes hundreds of thousands of events a second, and a slow
+// reader stalls the program on a full pipe): each chunk is decoded once, from its first to
+// its last newline, and split as a string; only a line cut by a read boundary is copied.
 
-import type { TraceEvent, TraceHeader } from '@shared/trace-types'
-import { parseTraceLine, type LineProblem } from './trace-line'
+import type { TraceEvent, TraceEventType, TraceHeader } from '@shared/trace-types'
+import {
+  checkTraceValue,
+  isBlankLine,
+  scanEventLine,
+  type LineProblem,
+  type ScannedEvent
+} from './trace-line'
 
-export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024
+/** The agent packs up to thousands of events in one line; a line past this is dropped and counted. */
+export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
 
 export interface ParserStats {
   lines: number
@@ -20,8 +31,15 @@ export interface ParserStats {
 }
 
 export interface AgentStreamParserOptions {
-  onEvent: (event: TraceEvent) => void
-  onHeader?: (header: TraceHeader) => void
+  /** Each valid event, with its line as received (no newline), so a recorder can write it as is. */
+  onEvent?: (event: TraceEvent, line: string) => void
+  /**
+   * When given, events are not built into objects: each valid event's line is passed here
+   * with its type and time (read by a cheap scan, see scanEventLine), and onEvent is not
+   * called. For a consumer that only records lines.
+   */
+  onEventLine?: (line: string, type: TraceEventType, t: number) => void
+  onHeader?: (header: TraceHeader, line: string) => void
   /** Called for each skipped line (after counting); for a visible notice. */
   onError?: (problem: LineProblem | 'oversized', detail: string) => void
   /** Called for an empty line, so a reader can keep its line numbers right. */
@@ -30,6 +48,8 @@ export interface AgentStreamParserOptions {
 }
 
 const NEWLINE = 0x0a
+/** A line of n UTF-16 units holds at most 3n UTF-8 bytes: only a line this long needs measuring. */
+const UTF8_MAX_PER_UNIT = 3
 
 export class AgentStreamParser {
   readonly stats: ParserStats = {
@@ -44,11 +64,13 @@ export class AgentStreamParser {
   }
   lastError: string | null = null
 
+  /** Bytes of a line cut by a read boundary, kept until its newline arrives. */
   private pending: Buffer[] = []
   private pendingBytes = 0
   /** True while discarding the rest of a line that already exceeded the bound. */
   private skipping = false
   private readonly maxLineBytes: number
+  private readonly scanned: ScannedEvent = { type: 'tick.begin', t: 0 }
 
   constructor(private readonly opts: AgentStreamParserOptions) {
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
@@ -63,23 +85,43 @@ export class AgentStreamParser {
     const buf =
       typeof chunk === 'string'
         ? Buffer.from(chunk, 'utf8')
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    let start = 0
-    while (start < buf.length) {
-      const nl = buf.indexOf(NEWLINE, start)
-      if (nl === -1) {
-        this.append(buf.subarray(start))
-        return
-      }
-      this.append(buf.subarray(start, nl))
-      this.finishLine()
-      start = nl + 1
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const first = buf.indexOf(NEWLINE)
+    if (first === -1) {
+      this.append(buf)
+      return
     }
+    let start = 0
+    if (this.pendingBytes > 0 || this.skipping) {
+      this.append(buf.subarray(0, first))
+      this.finishPending()
+      start = first + 1
+    }
+    const last = buf.lastIndexOf(NEWLINE)
+    if (last >= start) {
+      // A newline byte never occurs inside a UTF-8 sequence, so decoding from one line
+      // start to the last newline gives exactly what decoding each line would.
+      const text = buf.toString('utf8', start, last)
+      let s = 0
+      for (;;) {
+        const nl = text.indexOf('\n', s)
+        if (nl === -1) {
+          this.line(s === 0 ? text : text.slice(s))
+          break
+        }
+        this.line(text.slice(s, nl))
+        s = nl + 1
+      }
+      start = last + 1
+    }
+    if (start < buf.length) this.append(buf.subarray(start))
   }
 
   /** The stream ended: a last line without a newline still counts. */
   end(): void {
-    if (this.pendingBytes > 0 || this.skipping) this.finishLine()
+    if (this.pendingBytes > 0 || this.skipping) this.finishPending()
   }
 
   private append(part: Buffer): void {
@@ -95,33 +137,63 @@ export class AgentStreamParser {
     this.pendingBytes += part.length
   }
 
-  private finishLine(): void {
+  private finishPending(): void {
     if (this.skipping) {
       this.skipping = false
-      this.stats.lines++
-      this.stats.oversized++
-      this.report('oversized', `line longer than ${this.maxLineBytes} bytes skipped`)
+      this.oversized()
       return
     }
     const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
     this.pending = []
     this.pendingBytes = 0
-    const line = bytes === undefined ? '' : bytes.toString('utf8')
-    const parsed = parseTraceLine(line)
-    if (parsed.kind === 'blank') {
+    this.line(bytes === undefined ? '' : bytes.toString('utf8'))
+  }
+
+  private oversized(): void {
+    this.stats.lines++
+    this.stats.oversized++
+    this.report('oversized', `line longer than ${this.maxLineBytes} bytes skipped`)
+  }
+
+  private line(line: string): void {
+    if (isBlankLine(line)) {
       this.opts.onBlank?.()
       return
     }
-    this.stats.lines++
-    if (parsed.kind === 'header') {
-      this.opts.onHeader?.(parsed.header)
+    if (
+      line.length * UTF8_MAX_PER_UNIT > this.maxLineBytes &&
+      (line.length > this.maxLineBytes || Buffer.byteLength(line, 'utf8') > this.maxLineBytes)
+    ) {
+      this.oversized()
       return
     }
+    this.stats.lines++
+    const onEventLine = this.opts.onEventLine
+    if (onEventLine && scanEventLine(line, this.scanned)) {
+      this.stats.events++
+      onEventLine(line, this.scanned.type, this.scanned.t)
+      return
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch (err) {
+      this.stats.invalidJson++
+      this.report('invalid-json', (err as Error).message)
+      return
+    }
+    const parsed = checkTraceValue(value)
     if (parsed.kind === 'event') {
       this.stats.events++
-      this.opts.onEvent(parsed.event)
+      if (onEventLine) onEventLine(line, parsed.event.type, parsed.event.t)
+      else this.opts.onEvent?.(parsed.event, line)
       return
     }
+    if (parsed.kind === 'header') {
+      this.opts.onHeader?.(parsed.header, line)
+      return
+    }
+    if (parsed.kind === 'blank') return
     switch (parsed.problem) {
       case 'invalid-json':
         this.stats.invalidJson++

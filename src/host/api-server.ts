@@ -72,6 +72,11 @@ export interface ApiServerOptions {
 const MAX_REMEMBERED_TRACES = 100
 export const DEFAULT_TRACE_DIR = join(homedir(), '.loopscope', 'traces')
 const MAX_REPLAY_EVENTS = 5_000_000
+/**
+ * How long an interpreter found usable is trusted without probing it again (a probe runs
+ * Python: 100–500 ms). The file must also be unchanged, so a replaced interpreter is re-probed.
+ */
+const PROBE_REUSE_MS = 10_000
 
 /** A refused call: the message is meant for the person who made it. */
 export class ApiError extends Error {}
@@ -92,6 +97,8 @@ export class ApiServer {
   private readonly clock: Clock
   readonly settings: SettingsStore
   private readonly tracePaths = new Map<number, string>()
+  /** Interpreters found usable lately, so Run again does not probe Python every time. */
+  private readonly probed = new Map<string, { at: number; python: string; stamp: string | null }>()
   readonly runConfigs: RunConfigStore
   readonly recent: RecentList
 
@@ -247,8 +254,8 @@ export class ApiServer {
           writer.header(h)
           batcher.setHeader(h)
         },
-        onEvent: (e) => {
-          writer.event(e)
+        onEvent: (e, line) => {
+          writer.event(e, line)
           batcher.push(e)
         },
         onStatus: (s) => {
@@ -347,6 +354,16 @@ export class ApiServer {
     }
     // A --python given at launch is the more recent choice than a remembered one.
     const chosen = req.python || this.opts.python || cfg?.python
+    const key = `${chosen ?? ''}\u0000${dirname(req.script)}`
+    const cached = this.probed.get(key)
+    if (
+      cached &&
+      this.clock.now() - cached.at < PROBE_REUSE_MS &&
+      fileStamp(cached.python) === cached.stamp
+    ) {
+      out.python = cached.python
+      return out
+    }
     if (chosen) {
       const info = await checkInterpreter(chosen, { cwd: dirname(req.script) })
       if (!info.usable) throw new ApiError(`Python interpreter ${chosen} ${info.problem}`)
@@ -356,6 +373,7 @@ export class ApiServer {
       if (!found.recommended) throw new ApiError(found.message ?? 'No usable Python interpreter was found.')
       out.python = found.recommended
     }
+    this.probed.set(key, { at: this.clock.now(), python: out.python, stamp: fileStamp(out.python) })
     return out
   }
 
@@ -502,6 +520,16 @@ function refuse<T>(kind: new (...a: never[]) => Error, fn: () => T): T {
   } catch (err) {
     if (err instanceof kind) throw new ApiError(err.message)
     throw err
+  }
+}
+
+/** Identity of a file's current content, cheaply: null when it is gone. */
+function fileStamp(path: string): string | null {
+  try {
+    const st = statSync(path)
+    return `${st.ino}:${st.size}:${st.mtimeMs}`
+  } catch {
+    return null
   }
 }
 

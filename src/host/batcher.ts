@@ -7,6 +7,12 @@ import { systemClock, type Clock, type TimerHandle } from './clock'
 
 /** Merged output events stay this small (UTF-16 units) so no single message grows without bound. */
 const MAX_MERGED_OUTPUT = 256 * 1024
+/**
+ * Output held for one message. A flood can deliver more than this within one interval (more
+ * still when a busy process runs the timer late): the batch leaves early instead of growing
+ * with the flood, so memory and the size of one message stay bounded.
+ */
+const MAX_BATCH_OUTPUT = 1024 * 1024
 
 export interface BatcherOptions {
   session: number
@@ -18,6 +24,10 @@ export interface BatcherOptions {
 
 export class Batcher {
   private events: TraceEvent[] = []
+  /** UTF-16 units of output in `events`. */
+  private outputChars = 0
+  /** Events waiting, counting an event that packs several (an agent `batch`) as what it holds. */
+  private weight = 0
   /** Index of the next event in the session's stream (as the view numbers them). */
   private next = 0
   private header: TraceHeader | undefined
@@ -50,17 +60,22 @@ export class Batcher {
     const last = this.events[this.events.length - 1]
     // Consecutive output chunks of one stream merge: a print flood then costs one event
     // per batch instead of one per pipe read.
-    if (
-      event.type === 'output' &&
-      last?.type === 'output' &&
-      last.stream === event.stream &&
-      last.data.length + event.data.length <= MAX_MERGED_OUTPUT
-    ) {
-      this.events[this.events.length - 1] = { ...last, data: last.data + event.data } satisfies OutputEvent
+    if (event.type === 'output') {
+      this.outputChars += event.data.length
+      if (
+        last?.type === 'output' &&
+        last.stream === event.stream &&
+        last.data.length + event.data.length <= MAX_MERGED_OUTPUT
+      ) {
+        this.events[this.events.length - 1] = { ...last, data: last.data + event.data } satisfies OutputEvent
+      } else this.events.push(event)
+      if (this.outputChars >= MAX_BATCH_OUTPUT) this.flush()
+      else this.schedule()
       return
     }
     this.events.push(event)
-    if (this.events.length >= this.maxEvents) this.flush()
+    this.weight += weightOf(event)
+    if (this.weight >= this.maxEvents) this.flush()
     else this.schedule()
   }
 
@@ -75,6 +90,8 @@ export class Batcher {
     this.headerPending = false
     this.next += this.events.length
     this.events = []
+    this.outputChars = 0
+    this.weight = 0
     this.opts.flush(batch)
   }
 
@@ -91,4 +108,10 @@ export class Batcher {
       this.flush()
     }, this.intervalMs)
   }
+}
+
+/** An event that packs others (the agent's `batch`, with an `ops` list) weighs what it holds. */
+function weightOf(event: TraceEvent): number {
+  const ops = (event as { ops?: unknown }).ops
+  return Array.isArray(ops) && ops.length > 1 ? ops.length : 1
 }

@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import type { RunRequest, SessionState, SessionStatus } from '@shared/api'
 import { AGENT_ENV, type AgentCommand } from '@shared/agent-protocol'
-import type { NoticeEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
+import type { NoticeEvent, TraceEvent, TraceEventType, TraceHeader } from '@shared/trace-types'
 import { AgentStreamParser } from './agent-stream-parser'
 import { sleep, systemClock, type Clock } from './clock'
 
@@ -23,7 +23,14 @@ export interface SessionRequest extends RunRequest {
 }
 
 export interface SessionHandlers {
-  onEvent(event: TraceEvent): void
+  /** Each event in order; `line` is the agent's own text of it (absent for the host's events). */
+  onEvent(event: TraceEvent, line?: string): void
+  /**
+   * When given, the agent's events are not parsed into objects: each one's line comes here
+   * with its type and time, in order with the host's events (which still go to onEvent).
+   * For a consumer that only records (the headless `record`).
+   */
+  onAgentLine?(line: string, type: TraceEventType, t: number): void
   onHeader?(header: TraceHeader): void
   onStatus?(status: SessionStatus): void
   /**
@@ -94,7 +101,13 @@ export class Session {
         this.headerSeen = true
         opts.handlers.onHeader?.(header)
       },
-      onEvent: (event) => this.agentEvent(event),
+      onEvent: (event, line) => this.agentEvent(event, line),
+      onEventLine: opts.handlers.onAgentLine
+        ? (line, type, t) => {
+            this.agentState(type, t)
+            opts.handlers.onAgentLine?.(line, type, t)
+          }
+        : undefined,
       onError: (_problem, detail) => {
         // One visible notice is enough to show something is off; the rest are counted.
         if (this.noticedParseErrors++ === 0)
@@ -280,11 +293,15 @@ export class Session {
     stream.on('error', () => undefined)
   }
 
-  private agentEvent(event: TraceEvent): void {
-    this.lastT = event.t
-    if (event.type === 'paused' && this.stateValue === 'running') this.setState('paused')
-    else if (event.type === 'resumed' && this.stateValue === 'paused') this.setState('running')
-    this.emit(event)
+  private agentEvent(event: TraceEvent, line: string): void {
+    this.agentState(event.type, event.t)
+    this.opts.handlers.onEvent(event, line)
+  }
+
+  private agentState(type: TraceEventType, t: number): void {
+    this.lastT = t
+    if (type === 'paused' && this.stateValue === 'running') this.setState('paused')
+    else if (type === 'resumed' && this.stateValue === 'paused') this.setState('running')
   }
 
   private spawnError(err: NodeJS.ErrnoException): void {

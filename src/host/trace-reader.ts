@@ -6,6 +6,8 @@ import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { AgentStreamParser, DEFAULT_MAX_LINE_BYTES } from './agent-stream-parser'
 import { parseTraceLine } from './trace-line'
 
+const READ_CHUNK = 1024 * 1024
+
 export interface TraceReadResult {
   header: TraceHeader | null
   events: TraceEvent[]
@@ -64,7 +66,8 @@ export async function readTraceFile(path: string, opts: TraceReadOptions = {}): 
     }
   })
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path)
+    // Large reads: fewer chunks, fewer lines cut by a read boundary.
+    const stream = createReadStream(path, { highWaterMark: READ_CHUNK })
     stream.on('data', (chunk) => parser.push(chunk as Buffer))
     stream.on('end', () => {
       parser.end()

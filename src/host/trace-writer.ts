@@ -6,9 +6,10 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NoticeEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
+import { checkTraceValue } from './trace-line'
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024
-const FLUSH_AT = 64 * 1024
+const FLUSH_AT = 256 * 1024
 /** Events held while waiting for the agent's header; past this the host writes its own. */
 const MAX_QUEUED_BEFORE_HEADER = 10_000
 
@@ -33,7 +34,8 @@ export class TraceWriter {
   private parts: string[] = []
   private partsLength = 0
   private headerWritten = false
-  private queued: TraceEvent[] = []
+  /** Lines that arrived before the header, in order. */
+  private queued: string[] = []
   private events = 0
   private bytes = 0
   private outputBytes = 0
@@ -63,16 +65,19 @@ export class TraceWriter {
   header(header: TraceHeader): void {
     if (this.headerWritten) return
     this.headerWritten = true
-    this.line(this.opts.host ? { ...header, host: this.opts.host } : header)
+    this.text(JSON.stringify(this.opts.host ? { ...header, host: this.opts.host } : header))
     const queued = this.queued
     this.queued = []
-    for (const e of queued) this.event(e)
+    for (const line of queued) this.reenter(line)
   }
 
-  event(event: TraceEvent): void {
+  /**
+   * Records one event. `line` is its text exactly as the agent wrote it, when there is one:
+   * it is written as is instead of serializing the event again.
+   */
+  event(event: TraceEvent, line?: string): void {
     if (!this.headerWritten) {
-      this.queued.push(event)
-      if (this.queued.length >= MAX_QUEUED_BEFORE_HEADER) this.header(this.opts.fallbackHeader())
+      this.queue(line ?? JSON.stringify(event))
       return
     }
     this.lastT = event.t
@@ -85,7 +90,23 @@ export class TraceWriter {
       this.outputBytes += size
     }
     this.events++
-    this.line(event)
+    this.text(line ?? JSON.stringify(event))
+  }
+
+  /** Records an agent event's line unparsed (the headless recorder); `t` is its time. */
+  eventLine(line: string, t: number): void {
+    if (!this.headerWritten) {
+      this.queue(line)
+      return
+    }
+    this.lastT = t
+    this.events++
+    this.text(line)
+  }
+
+  private queue(line: string): void {
+    this.queued.push(line)
+    if (this.queued.length >= MAX_QUEUED_BEFORE_HEADER) this.header(this.opts.fallbackHeader())
   }
 
   close(): TraceWriterSummary {
@@ -98,7 +119,7 @@ export class TraceWriter {
         message: `Program output past ${this.maxOutputBytes} bytes was not saved in the trace (${this.droppedOutputBytes} bytes dropped).`
       }
       this.events++
-      this.line(notice)
+      this.text(JSON.stringify(notice))
     }
     this.flush()
     if (this.fd !== null) {
@@ -118,18 +139,24 @@ export class TraceWriter {
     }
   }
 
-  private line(value: unknown): void {
+  /** A line queued before the header, written now through the same rules as a live one. */
+  private reenter(line: string): void {
+    const value = checkTraceValue(safeParse(line))
+    if (value.kind === 'event') this.event(value.event, line)
+  }
+
+  private text(line: string): void {
     if (this.fd === null) return
-    const text = JSON.stringify(value) + '\n'
-    this.parts.push(text)
-    this.partsLength += text.length
+    this.parts.push(line)
+    this.partsLength += line.length + 1
     if (this.partsLength >= FLUSH_AT) this.flush()
   }
 
   /** Writes what is buffered, so a reader of the file sees every event so far. */
   flush(): void {
     if (this.fd === null || this.parts.length === 0) return
-    const buf = Buffer.from(this.parts.join(''), 'utf8')
+    this.parts.push('')
+    const buf = Buffer.from(this.parts.join('\n'), 'utf8')
     this.parts = []
     this.partsLength = 0
     try {
@@ -145,5 +172,13 @@ export class TraceWriter {
       }
       this.fd = null
     }
+  }
+}
+
+function safeParse(line: string): unknown {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return null
   }
 }

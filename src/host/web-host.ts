@@ -70,8 +70,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   })
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`)
     setCommonHeaders(res, port)
+    const url = requestUrl(req)
+    if (!url) return plain(res, 400, 'Bad request target.')
     if (!allowedHosts().includes(req.headers.host ?? '')) return plain(res, 421, 'Wrong Host header.')
     const t = requestToken(req, url)
     if (!t.query && !t.cookie)
@@ -95,11 +96,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`)
     const host = req.headers.host ?? ''
     const refuse = (code: number, text: string): void => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
+    const url = requestUrl(req)
+    if (!url) return refuse(400, 'Bad Request')
     if (url.pathname !== WS_PATH) return refuse(404, 'Not Found')
     if (!allowedHosts().includes(host)) return refuse(421, 'Misdirected Request')
     // Browsers always send Origin on a WebSocket handshake; a page elsewhere sends its own.
@@ -129,6 +131,21 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     }
+  }
+}
+
+/**
+ * The request target as a URL, or null when it is not one. The target is always taken as a
+ * path on our origin: `//host/x` or `http://elsewhere/` must not be read as another host,
+ * and a target the URL parser rejects must be refused, not throw out of the server.
+ */
+function requestUrl(req: IncomingMessage): URL | null {
+  const target = req.url ?? '/'
+  if (!target.startsWith('/')) return null
+  try {
+    return new URL(`http://${LOOPBACK}${target}`)
+  } catch {
+    return null
   }
 }
 

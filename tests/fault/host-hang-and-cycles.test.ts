@@ -60,6 +60,7 @@ describe('hang', () => {
     await h.api.handle('stop', [])
     const took = Date.now() - started
     const status = await h.exited(info.id)
+    console.log(`hang: Stop took ${took} ms (SIGTERM, grace, SIGKILL to the group)`)
     expect(took).toBeLessThan(2000)
     expect(status.signal).toBe('SIGTERM')
     await new Promise((r) => setTimeout(r, 100))

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Batcher } from '../../src/host/batcher'
 import type { Clock } from '../../src/host/clock'
 import type { TraceBatch } from '../../src/shared/api'
-import type { TraceHeader } from '../../src/shared/trace-types'
+import type { TraceEvent, TraceHeader } from '../../src/shared/trace-types'
 
 class FakeClock implements Clock {
   time = 0
@@ -112,5 +112,37 @@ describe('batcher', () => {
     b.push(tick(1))
     clock.advance(100)
     expect(batches).toHaveLength(0)
+  })
+
+  it('sends a flood of output in messages of about a million characters, before the interval ends', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock })
+    const chunk = 'x'.repeat(64 * 1024)
+    for (let i = 0; i < 160; i++)
+      b.push({ type: 'output', t: 0, stream: i % 2 ? 'stderr' : 'stdout', data: chunk })
+    // No time has passed: only the size limit can have sent these.
+    const sizes = batches.map((x) =>
+      x.events.reduce((n, e) => n + (e.type === 'output' ? e.data.length : 0), 0)
+    )
+    expect(batches.length).toBeGreaterThanOrEqual(9)
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(1024 * 1024 + chunk.length)
+    b.close()
+    const total = batches
+      .flatMap((x) => x.events)
+      .reduce((n, e) => n + (e.type === 'output' ? e.data.length : 0), 0)
+    expect(total).toBe(160 * chunk.length)
+  })
+
+  it('counts a line that packs many events (an agent batch) as the events it holds', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock, maxEvents: 2000 })
+    const packed = { type: 'batch', t: 0, loop: 1, ops: Array.from({ length: 1500 }, (_, i) => [0, i]) }
+    b.push(packed as unknown as TraceEvent)
+    expect(batches).toHaveLength(0)
+    b.push(packed as unknown as TraceEvent)
+    expect(batches).toHaveLength(1)
+    expect(batches[0].events).toHaveLength(2)
   })
 })

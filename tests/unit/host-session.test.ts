@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { BatchExpander } from '../../src/shared/trace-model/batch'
 import {
   processAlive,
   realAgent,
@@ -183,7 +184,9 @@ describe('session', () => {
       expect(await run.done).toEqual({ code: 0, signal: null })
       expect(run.text('stdout')).toBe('done\n')
       expect(run.headers[0]).toMatchObject({ format: 'loopscope-trace' })
-      expect(run.events.some((e) => e.type === 'task.create')).toBe(true)
+      // The agent may pack loop events into `batch` lines; the host passes them on as they are.
+      const expanded = new BatchExpander().expandAll(run.events)
+      expect(expanded.some((e) => e.type === 'task.create')).toBe(true)
       expect(readFileSync(script, 'utf8')).toContain('asyncio')
     }
   )

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { readTraceFile } from '../trace-reader'
 import { toChromeTrace } from '@shared/export/chrome-trace'
-import { modelFromEvents, renderSvg, svgToPng, DEFAULT_PNG_SCALE } from './render-image'
+import { DEFAULT_PNG_SCALE } from './export-defaults'
 
 export const EXPORT_HELP = `Usage: loopscope export TRACE [outputs] [options]
 
@@ -206,6 +206,8 @@ export async function runExportCommand(argv: string[], io: CommandIo = processIo
       io.out(`wrote ${args.chromeTrace}\n`)
     }
     if (args.png || args.svg) {
+      // Loaded on demand: ECharts and resvg take longer to load than every other command runs.
+      const { modelFromEvents, renderSvg, svgToPng } = await import('./render-image')
       const model = modelFromEvents(read.events, read.header)
       const { svg, layout } = renderSvg(model, {
         from: args.from,

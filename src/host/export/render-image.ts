@@ -7,6 +7,9 @@ import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { TraceModel } from '@shared/trace-model/trace-model'
 import { buildExportImageOption, type ExportImageLayout } from '@shared/export/image-option'
 import { pickSansFont } from './fonts'
+import { DEFAULT_PNG_SCALE } from './export-defaults'
+
+export { DEFAULT_PNG_SCALE }
 
 export interface ExportImageRequest {
   format: 'png' | 'svg'
@@ -20,7 +23,6 @@ export interface ExportImageRequest {
   header?: TraceHeader | null
 }
 
-export const DEFAULT_PNG_SCALE = 2
 /** resvg allocates width × height × 4 bytes; beyond this the request is surely a mistake. */
 const MAX_PNG_PIXELS = 120_000_000
 
