@@ -97,14 +97,37 @@ export class TraceModel {
       // A batch stands for many events (docs/trace-format.md, "Batches").
       const out = this.expanded
       out.length = 0
-      this.expander.expand(e, out)
+      try {
+        this.expander.expand(e, out)
+      } catch {
+        // A malformed batch costs its own events, never the model.
+        out.length = 0
+        this.eventCount++
+        this.skipped++
+        return
+      }
       const events = out.slice()
       out.length = 0
-      for (let i = 0; i < events.length; i++) this.apply(events[i])
+      for (let i = 0; i < events.length; i++) this.applySafely(events[i])
       return
     }
-    this.expander.note(e)
-    this.apply(e)
+    try {
+      this.expander.note(e)
+    } catch {
+      this.eventCount++
+      this.skipped++
+      return
+    }
+    this.applySafely(e)
+  }
+
+  /** Input we did not write (a file, a stream) may have fields of the wrong type: skip, count, go on. */
+  private applySafely(e: TraceEvent): void {
+    try {
+      this.apply(e)
+    } catch {
+      this.skipped++
+    }
   }
 
   private apply(e: TraceEvent): void {
