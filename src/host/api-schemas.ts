@@ -33,16 +33,18 @@ const breakpoints = z
   .strict()
 
 const none = z.tuple([])
+/** An optional loop id: stepping one loop of several. */
+const loopArg = z.tuple([z.number().int().positive().nullable().optional()])
 
 export const API_PARAM_SCHEMAS = {
   getInfo: none,
   pickScript: none,
   run: z.tuple([runRequest]),
   stop: none,
-  pause: none,
-  resume: none,
-  stepTick: none,
-  stepCallback: none,
+  pause: loopArg,
+  resume: loopArg,
+  stepTick: loopArg,
+  stepCallback: loopArg,
   setBreakpoints: z.tuple([breakpoints]),
   writeStdin: z.tuple([z.string().max(MAX_STDIN_CHARS)]),
   closeStdin: none,

@@ -148,13 +148,13 @@ export class ApiServer {
         await this.active?.session.stop()
         return undefined
       case 'pause':
-        return this.command({ cmd: 'pause' })
+        return this.command(withLoop({ cmd: 'pause' }, args[0]))
       case 'resume':
-        return this.command({ cmd: 'resume' })
+        return this.command(withLoop({ cmd: 'resume' }, args[0]))
       case 'stepTick':
-        return this.command({ cmd: 'step-tick' })
+        return this.command(withLoop({ cmd: 'step-tick' }, args[0]))
       case 'stepCallback':
-        return this.command({ cmd: 'step-callback' })
+        return this.command(withLoop({ cmd: 'step-callback' }, args[0]))
       case 'setBreakpoints':
         this.breakpoints = args[0] as Breakpoints
         this.active?.session.send({ cmd: 'breakpoints', breakpoints: this.breakpoints })
@@ -511,6 +511,14 @@ export class ApiServer {
       }
     }
   }
+}
+
+/** A stepping command aimed at one loop when the caller named one, else at every loop. */
+function withLoop<C extends { cmd: 'pause' | 'resume' | 'step-tick' | 'step-callback' }>(
+  cmd: C,
+  loop: unknown
+): C & { loop?: number } {
+  return typeof loop === 'number' ? { ...cmd, loop } : cmd
 }
 
 /** Runs `fn`, turning its own error class into an ApiError whose message reaches the person. */

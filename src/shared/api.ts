@@ -96,10 +96,14 @@ export interface LoopscopeApi {
   pickScript(): Promise<string | null>
   run(req: RunRequest): Promise<SessionInfo>
   stop(): Promise<void>
-  pause(): Promise<void>
-  resume(): Promise<void>
-  stepTick(): Promise<void>
-  stepCallback(): Promise<void>
+  /**
+   * Hold, run on or step the program. `loop` names one loop (a program with loops in several
+   * threads): that loop is held or stepped while the others run on. Without it, every loop.
+   */
+  pause(loop?: number | null): Promise<void>
+  resume(loop?: number | null): Promise<void>
+  stepTick(loop?: number | null): Promise<void>
+  stepCallback(loop?: number | null): Promise<void>
   setBreakpoints(bp: Breakpoints): Promise<void>
   /** Write text to the program's stdin. */
   writeStdin(data: string): Promise<void>

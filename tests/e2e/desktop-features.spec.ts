@@ -294,6 +294,47 @@ test.describe('breakpoints, search and lanes', () => {
     await picker.selectOption({ label: options.find((o) => o.includes('MainThread'))! })
     await expect(tasks.getByRole('row', { name: /^Task-1 / })).toHaveCount(1)
     await expect(picker).toHaveAttribute('title', /Pause and step/)
-    await expect(page.getByTestId('loop-note')).toContainText('pause and step act on every loop')
+    await expect(page.getByTestId('loop-note')).toContainText('the others run on')
+  })
+
+  test("Pause holds only the loop picked; the program's other loop runs on", async ({ page }) => {
+    const script = tempScript(
+      'two_live_loops.py',
+      [
+        'import asyncio, threading',
+        '',
+        'async def beat(name):',
+        '    for i in range(300):',
+        '        print(f"{name} {i}", flush=True)',
+        '        await asyncio.sleep(0.05)',
+        '',
+        'threading.Thread(target=lambda: asyncio.run(beat("side")), name="side", daemon=True).start()',
+        'asyncio.run(beat("main"))',
+        ''
+      ].join('\n')
+    )
+    await openPath(page, script)
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    const picker = page.getByRole('combobox', { name: 'Loop' })
+    await expect(picker).toBeVisible()
+    const options = await picker.getByRole('option').allInnerTexts()
+    await picker.selectOption({ label: options.find((o) => o.includes('side'))! })
+    await page.getByRole('button', { name: 'Pause', exact: true }).click()
+    await expect(page.getByTestId('session-state')).toContainText(/paused/i)
+    const consoleRegion = page.getByRole('region', { name: 'Console' })
+    const last = async (name: string): Promise<number> => {
+      const text = await consoleRegion.innerText()
+      const seen = [...text.matchAll(new RegExp(`^${name} (\\d+)$`, 'gm'))].map((m) => Number(m[1]))
+      return seen.length ? Math.max(...seen) : -1
+    }
+    // Give a held loop's last in-flight line time to arrive, then watch both loops.
+    await page.waitForTimeout(300)
+    const side = await last('side')
+    const main = await last('main')
+    await expect.poll(() => last('main'), { timeout: 10_000 }).toBeGreaterThan(main + 5)
+    expect(await last('side')).toBe(side)
+    await page.getByRole('button', { name: 'Resume', exact: true }).click()
+    await expect.poll(() => last('side'), { timeout: 10_000 }).toBeGreaterThan(side)
+    await page.getByRole('button', { name: 'Stop', exact: true }).click()
   })
 })

@@ -331,25 +331,30 @@ export const useSessionStore = defineStore('session', () => {
   /** Pause asked for and not yet in effect (a blocked loop holds only when the callback returns). */
   const pauseRequested = ref(false)
   const stop = (): Promise<boolean> => command('Stop', (a) => a.stop())
+  /** With several loops, stepping acts on the one the views follow; the others run on. */
+  function targetLoop(): number | null {
+    return trace.loopList.length > 1 ? trace.followedLoop : null
+  }
+
   async function pause(): Promise<boolean> {
     pauseRequested.value = true
-    const ok = await command('Pause', (a) => a.pause())
+    const ok = await command('Pause', (a) => a.pause(targetLoop()))
     if (!ok) pauseRequested.value = false
     return ok
   }
   async function resume(): Promise<boolean> {
     pauseRequested.value = false
-    return command('Resume', (a) => a.resume())
+    return command('Resume', (a) => a.resume(targetLoop()))
   }
 
   async function stepTick(): Promise<void> {
     if (!isLive.value) return run({ pauseAtStart: true })
-    await command('Step tick', (a) => a.stepTick())
+    await command('Step tick', (a) => a.stepTick(targetLoop()))
   }
 
   async function stepCallback(): Promise<void> {
     if (!isLive.value) return run({ pauseAtStart: true })
-    await command('Step callback', (a) => a.stepCallback())
+    await command('Step callback', (a) => a.stepCallback(targetLoop()))
   }
 
   /** How many kinds of breakpoint are set, for the toolbar's badge. */
