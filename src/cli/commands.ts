@@ -22,6 +22,10 @@ const python: OptionSpec = {
   help: 'Python interpreter to run the script with (default: python3 on PATH)'
 }
 const noRun: OptionSpec = { name: 'no-run', help: 'open the script without running it' }
+const pauseAtStart: OptionSpec = {
+  name: 'pause-at-start',
+  help: 'start every run held before its first loop tick (then step with F10/F11)'
+}
 const port: OptionSpec = {
   name: 'port',
   value: 'N',
@@ -37,7 +41,7 @@ export const COMMANDS: Command[] = [
     details:
       'Opens Loopscope on SCRIPT and runs it. Where the Electron runtime is not installed, says so\n' +
       'and starts the web host instead, printing the URL to open (loopback only, with a token).',
-    options: [python, noRun, port, help],
+    options: [python, noRun, pauseAtStart, port, help],
     run: startCommand
   },
   {
@@ -51,6 +55,7 @@ export const COMMANDS: Command[] = [
       port,
       python,
       noRun,
+      pauseAtStart,
       { name: 'renderer', value: 'DIR', help: 'serve the app from DIR (default: out/renderer)' },
       { name: 'resources', value: 'DIR', help: 'agent and examples folder (default: resources)' },
       help
@@ -75,7 +80,6 @@ export const COMMANDS: Command[] = [
         help: 'run a module as python -m does',
         endsOptions: true
       },
-      { name: 'pause-at-start', help: 'start paused before the first loop tick' },
       { name: 'no-compat', help: 'do not shim asyncio APIs that modern Python removed' },
       { name: 'resources', value: 'DIR', help: 'agent folder override (default: resources)' },
       help

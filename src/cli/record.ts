@@ -43,7 +43,6 @@ export async function recordCommand(args: ParsedArgs): Promise<number> {
       script,
       args: rest,
       python: typeof args.options.python === 'string' ? args.options.python : undefined,
-      pauseAtStart: args.options['pause-at-start'] === true,
       compat: args.options['no-compat'] !== true,
       module: module !== null
     },

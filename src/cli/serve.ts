@@ -30,7 +30,8 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
     version: paths.version,
     initialScript: script ? resolve(script) : null,
     autoRun: Boolean(script) && args.options['no-run'] !== true,
-    python: typeof args.options.python === 'string' ? args.options.python : undefined
+    python: typeof args.options.python === 'string' ? args.options.python : undefined,
+    pauseAtStart: args.options['pause-at-start'] === true
   })
   let host
   try {

@@ -41,9 +41,10 @@ export async function startCommand(args: ParsedArgs): Promise<number> {
     return serveCommand({ options: args.options, positionals: script ? [script] : [] })
   }
   const paths = appPaths()
-  // The shell's launch syntax (src/main/launch-args.ts): [--python PATH] [--run] SCRIPT [ARGS...].
+  // The shell's launch syntax (src/main/launch-args.ts): [--python PATH] [--pause-at-start] [--run] SCRIPT [ARGS...].
   const appArgs: string[] = []
   if (typeof args.options.python === 'string') appArgs.push('--python', resolveIfPath(args.options.python))
+  if (args.options['pause-at-start'] === true) appArgs.push('--pause-at-start')
   if (script) {
     if (args.options['no-run'] !== true) appArgs.push('--run')
     appArgs.push(resolve(script), ...rest)

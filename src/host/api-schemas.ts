@@ -63,6 +63,7 @@ export const API_PARAM_SCHEMAS = {
   ]),
   openTrace: z.tuple([path]),
   exportTrace: z.tuple([z.number().int().positive(), z.enum(['ndjson', 'chrome'])]),
+  keepTrace: z.tuple([z.number().int().positive(), z.boolean()]),
   getSettings: none,
   updateSettings: z.tuple([settingsPatchSchema]),
   listInterpreters: z.tuple([path.nullable(), path.nullable().optional()]),

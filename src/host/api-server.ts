@@ -1,9 +1,9 @@
 // The one server-side implementation of LoopscopeApi. Electron main and the web host both
 // wrap it: they carry calls in and pushes out, and it knows nothing of either transport.
 
-import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import {
   API_METHODS,
   type ApiMethod,
@@ -65,11 +65,18 @@ export interface ApiServerOptions {
   clock?: Clock
   /** Settings, run configurations and the recent list live here (Electron: userData). */
   dataDir?: string
+  /** Start every run held before its first tick (`--pause-at-start`), whatever the settings say. */
+  pauseAtStart?: boolean
   /** Native picker for an interpreter (Electron); absent in the web host. */
   pickPython?: () => Promise<string | null>
 }
 
 const MAX_REMEMBERED_TRACES = 100
+/**
+ * A kept trace has an empty marker file beside it, `<trace>.keep`: creating or removing one
+ * file is all-or-nothing, and a marker is never half-written the way a shared list could be.
+ */
+const KEEP_SUFFIX = '.keep'
 export const DEFAULT_TRACE_DIR = join(homedir(), '.loopscope', 'traces')
 const MAX_REPLAY_EVENTS = 5_000_000
 /**
@@ -175,6 +182,8 @@ export class ApiServer {
         return this.openTrace(args[0] as string)
       case 'exportTrace':
         return this.exportTrace(args[0] as number, args[1] as TraceExportFormat)
+      case 'keepTrace':
+        return this.keepTrace(args[0] as number, args[1] as boolean)
       case 'getSettings': {
         const state = this.settings.state()
         // The run-configurations file is repaired the same way; its notice rides along once.
@@ -279,7 +288,7 @@ export class ApiServer {
     setImmediate(() => {
       if (this.active?.session === session && session.state === 'idle') this.startSession(session)
     })
-    return { id, script: req.script, python, state: 'starting' }
+    return { id, script: req.script, python, state: 'starting', kept: false }
   }
 
   async openTrace(path: string): Promise<SessionInfo> {
@@ -318,7 +327,13 @@ export class ApiServer {
         message: result.message ?? undefined
       })
     })
-    return { id, script: result.header?.script ?? path, python: result.header?.python ?? '', state: 'exited' }
+    return {
+      id,
+      script: result.header?.script ?? path,
+      python: result.header?.python ?? '',
+      state: 'exited',
+      kept: this.isKept(path)
+    }
   }
 
   /**
@@ -349,7 +364,7 @@ export class ApiServer {
       args: req.args ?? cfg?.args,
       cwd: req.cwd ?? cfg?.cwd ?? dirname(req.script),
       env: { [AGENT_ENV.blockedMs]: String(settings.blockedThresholdMs), ...cfg?.env, ...req.env },
-      pauseAtStart: req.pauseAtStart ?? settings.pauseAtStart,
+      pauseAtStart: req.pauseAtStart ?? (this.opts.pauseAtStart || settings.pauseAtStart),
       compat: req.compat ?? settings.legacyShims
     }
     // A --python given at launch is the more recent choice than a remembered one.
@@ -449,6 +464,41 @@ export class ApiServer {
     return this.saveFile(exportFileName(result.header, format), EXPORT_MIME[format], data.toString('base64'))
   }
 
+  /**
+   * Marks or unmarks a trace in the trace folder. A trace opened from anywhere else is never
+   * cleaned up, so keeping it changes nothing and it stays kept.
+   */
+  private keepTrace(session: number, keep: boolean): boolean {
+    const path = this.tracePaths.get(session)
+    if (!path) throw new ApiError(`Session ${session} has no trace to keep.`)
+    if (!this.inTraceDir(path)) return true
+    const marker = path + KEEP_SUFFIX
+    if (keep) {
+      if (!existsSync(path)) throw new ApiError(`The trace of session ${session} was already cleaned up.`)
+      try {
+        writeFileSync(marker, '')
+      } catch (err) {
+        throw new ApiError(`Cannot keep ${basename(path)}: ${(err as Error).message}`)
+      }
+    } else {
+      try {
+        unlinkSync(marker)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new ApiError(`Cannot stop keeping ${basename(path)}: ${(err as Error).message}`)
+      }
+    }
+    return keep
+  }
+
+  private inTraceDir(path: string): boolean {
+    return dirname(resolve(path)) === resolve(this.traceDir)
+  }
+
+  private isKept(path: string): boolean {
+    return !this.inTraceDir(path) || existsSync(path + KEEP_SUFFIX)
+  }
+
   private async saveFile(name: string, mime: string, base64: string): Promise<SavedFile> {
     if (this.opts.saveFile) {
       const path = await this.opts.saveFile(name, mime, Buffer.from(base64, 'base64'))
@@ -486,12 +536,27 @@ export class ApiServer {
     for (const t of this.transports) t.sendStatus(s)
   }
 
+  /**
+   * Deletes the oldest traces until the rest fit under the cap. Kept traces are neither
+   * deleted nor counted: the cap bounds what Loopscope keeps on its own, not what the person
+   * chose to keep. A marker whose trace is gone (deleted by hand) goes too.
+   */
   private pruneTraceDir(): void {
     const max = this.opts.traceDirMaxBytes ?? this.settings.get().traceRetentionMb * 1024 * 1024
     let files: { path: string; size: number; mtime: number }[]
     try {
-      files = readdirSync(this.traceDir)
-        .filter((f) => f.endsWith('.ndjson'))
+      const names = new Set(readdirSync(this.traceDir))
+      for (const n of names) {
+        if (n.endsWith(KEEP_SUFFIX) && !names.has(n.slice(0, -KEEP_SUFFIX.length))) {
+          try {
+            unlinkSync(join(this.traceDir, n))
+          } catch {
+            // A stray marker costs nothing.
+          }
+        }
+      }
+      files = [...names]
+        .filter((f) => f.endsWith('.ndjson') && !names.has(f + KEEP_SUFFIX))
         .map((f) => {
           const st = statSync(join(this.traceDir, f))
           return { path: join(this.traceDir, f), size: st.size, mtime: st.mtimeMs }

@@ -86,6 +86,7 @@ function startShell(first: LaunchRequest): void {
       initialScript: firstIsTrace ? null : first.script,
       autoRun: firstIsTrace ? false : first.autoRun,
       ...(first.python ? { python: first.python } : {}),
+      ...(first.pauseAtStart ? { pauseAtStart: true } : {}),
       pickScript: () => pickScript(win),
       saveFile: (name, mime, data) => saveWithDialog(win, name, mime, data),
       traceDir: join(app.getPath('userData'), 'traces'),

@@ -1,4 +1,5 @@
-// How the app was asked to start: `loopscope [--python PATH] [--run] script.py [args…] [--run]`.
+// How the app was asked to start:
+// `loopscope [--python PATH] [--run] [--pause-at-start] script.py [args…] [--run]`.
 // Kept free of electron so the same rules serve the first launch, a second launch handed
 // over by the single-instance lock, and the unit tests.
 
@@ -10,6 +11,8 @@ export interface LaunchRequest {
   args: string[]
   autoRun: boolean
   python: string | null
+  /** Start every run held before its first tick. */
+  pauseAtStart?: boolean
 }
 
 export interface LaunchContext {
@@ -33,10 +36,12 @@ export function parseLaunchArgs(argv: readonly string[], ctx: LaunchContext): La
   }
   let autoRun = false
   let python: string | null = null
+  let pauseAtStart = false
   let i = 0
   for (; i < rest.length; i++) {
     const arg = rest[i]
     if (arg === '--run') autoRun = true
+    else if (arg === '--pause-at-start') pauseAtStart = true
     else if (arg === '--python' && i + 1 < rest.length) python = rest[++i]
     else if (arg.startsWith('--python=')) python = arg.slice('--python='.length) || null
     else if (arg === '--') {
@@ -44,7 +49,8 @@ export function parseLaunchArgs(argv: readonly string[], ctx: LaunchContext): La
       break
     } else if (!isForeignSwitch(arg)) break
   }
-  if (i >= rest.length) return { script: null, args: [], autoRun: false, python }
+  const held = pauseAtStart ? { pauseAtStart } : {}
+  if (i >= rest.length) return { script: null, args: [], autoRun: false, python, ...held }
   const script = toAbsolute(rest[i], ctx.cwd)
   let args = rest.slice(i + 1)
   // A trailing --run is ours unless the user ended our options with `--` after the script.
@@ -55,7 +61,13 @@ export function parseLaunchArgs(argv: readonly string[], ctx: LaunchContext): La
     autoRun = true
     args = args.slice(0, -1)
   }
-  return { script, args, autoRun, python: python === null ? null : toAbsoluteIfPath(python, ctx.cwd) }
+  return {
+    script,
+    args,
+    autoRun,
+    python: python === null ? null : toAbsoluteIfPath(python, ctx.cwd),
+    ...held
+  }
 }
 
 function toAbsolute(p: string, cwd: string): string {

@@ -47,6 +47,12 @@ export interface SessionInfo {
   script: string
   python: string
   state: SessionState
+  /**
+   * Whether the session's trace is spared when old traces are cleaned up; absent when the
+   * session has no trace (a run refused before it started). A trace opened from outside the
+   * trace folder is never cleaned up, so it counts as kept.
+   */
+  kept?: boolean
 }
 
 /** Events travel in batches: one message per batch, never one per event. */
@@ -119,6 +125,11 @@ export interface LoopscopeApi {
    * as Chrome Trace Event JSON: Electron asks where; the web host returns it for a download.
    */
   exportTrace(session: number, format: TraceExportFormat): Promise<SavedFile>
+  /**
+   * Spares the session's trace from the trace folder's size-cap cleanup (or lets it go again);
+   * resolves to whether it is kept now. Rejects for a session the host has no trace of.
+   */
+  keepTrace(session: number, keep: boolean): Promise<boolean>
   /** The settings, with a one-time notice when the settings file had to be repaired. */
   getSettings(): Promise<SettingsState>
   /** Changes some settings; resolves to all of them as saved. Rejects with a reason naming the field. */
@@ -161,6 +172,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'saveFile',
   'openTrace',
   'exportTrace',
+  'keepTrace',
   'getSettings',
   'updateSettings',
   'listInterpreters',

@@ -129,6 +129,16 @@ class Stepping(unittest.TestCase):
         s.send(cmd="resume")
         self.assertEqual(s.finish(), 0)
 
+    def test_a_hold_reports_every_tasks_stack_unasked(self):
+        s = self.session("idle.py")
+        s.wait_stdout(b"idle")
+        s.send(cmd="pause")
+        i, _ = s.wait_for(of_type("paused"))
+        _j, stacks = s.wait_for(of_type("stacks"), start=i)
+        funcs = {frame["func"] for entry in stacks["tasks"] for frame in entry["stack"]}
+        self.assertTrue({"main", "waiter", "sleeper"} <= funcs, funcs)
+        s.kill()
+
     def test_stacks_while_held_name_every_task_frame(self):
         s = self.session("idle.py")
         s.wait_stdout(b"idle")

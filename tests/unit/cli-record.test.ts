@@ -101,7 +101,9 @@ describe('loopscope command line', () => {
     const record = await runCli(['help', 'record'])
     expect(record.code).toBe(0)
     expect(record.stdout.toString()).toContain('-o, --output FILE')
-    expect((await runCli(['record', '--help'])).stdout.toString()).toContain('--pause-at-start')
+    expect((await runCli(['record', '--help'])).stdout.toString()).toContain('--no-compat')
+    expect((await runCli(['serve', '--help'])).stdout.toString()).toContain('--pause-at-start')
+    expect((await runCli(['start', '--help'])).stdout.toString()).toContain('--pause-at-start')
   })
 
   it('refuses unknown options and missing values with exit code 2', async () => {

@@ -39,6 +39,14 @@ describe('shell launch arguments', () => {
     expect(parseLaunchArgs(['loopscope', '--python=python3.12', 's.py'], packaged).python).toBe('python3.12')
   })
 
+  it('takes --pause-at-start before the script as the request to start every run held', () => {
+    const r = parseLaunchArgs(['loopscope', '--pause-at-start', '--run', 's.py', 'x'], packaged)
+    expect(r).toMatchObject({ script: '/home/me/proj/s.py', args: ['x'], autoRun: true, pauseAtStart: true })
+    expect(parseLaunchArgs(['loopscope', 's.py', '--pause-at-start'], packaged)).toMatchObject({
+      args: ['--pause-at-start']
+    })
+  })
+
   it('passes --run to the script when the user ends our options with --', () => {
     const r = parseLaunchArgs(['loopscope', 's.py', '--', 'x', '--run'], packaged)
     expect(r).toMatchObject({ args: ['x', '--run'], autoRun: false })

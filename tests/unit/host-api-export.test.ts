@@ -39,7 +39,11 @@ describe('exporting a session trace', () => {
     // The recording is the agent's own lines plus the host's: every line reads back cleanly.
     const read = await readTraceFile(path)
     expect(read.skipped).toBe(0)
-    expect(read.events.some((e) => e.type === 'output' && e.data.includes('child 2 é'))).toBe(true)
+    // Unbuffered print() writes its pieces one by one: they may arrive as several chunks.
+    const stdout = read.events
+      .map((e) => (e.type === 'output' && e.stream === 'stdout' ? e.data : ''))
+      .join('')
+    expect(stdout).toContain('child 2 é')
     expect(read.events.at(-1)).toMatchObject({ type: 'exit', code: 0 })
   })
 

@@ -61,7 +61,7 @@ export class ReplayApi implements LoopscopeApi {
     this.record('run', [req])
     const id = ++this.session
     queueMicrotask(() => this.play(id))
-    return { id, script: req.script, python: 'python3', state: 'running' }
+    return { id, script: req.script, python: 'python3', state: 'running', kept: false }
   }
   /** Sends the fixture in batches of `size`, then the exit status. */
   play(id: number, size = 25): void {
@@ -174,11 +174,20 @@ export class ReplayApi implements LoopscopeApi {
       mime: 'application/x-ndjson'
     }
   }
+  /** Sessions whose trace is kept, as the host's markers would say. */
+  readonly kept = new Set<number>()
+  async keepTrace(session: number, keep: boolean): Promise<boolean> {
+    this.record('keepTrace', [session, keep])
+    if (session < 1 || session > this.session) throw new Error(`Session ${session} has no trace to keep.`)
+    if (keep) this.kept.add(session)
+    else this.kept.delete(session)
+    return keep
+  }
   async openTrace(path: string): Promise<SessionInfo> {
     this.record('openTrace', [path])
     const id = ++this.session
     queueMicrotask(() => this.play(id))
-    return { id, script: path, python: '', state: 'exited' }
+    return { id, script: path, python: '', state: 'exited', kept: false }
   }
   onBatch(cb: (b: TraceBatch) => void) {
     this.batchCbs.add(cb)

@@ -241,6 +241,12 @@ class LoopControl:
         writer = get_writer()
         writer.push(render(out))
         writer.flush()
+        # The views show every task's coroutine stack while held; a hold is rare, so the
+        # stacks go with it instead of waiting for the host to ask.
+        try:
+            self._emit_stacks()
+        except Exception:
+            pass
         phase = loop._ls_phase
         loop._ls_phase = PHASE_HELD
         name = "resume"

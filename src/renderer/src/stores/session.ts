@@ -8,6 +8,7 @@ import type {
   LoopscopeApi,
   MenuCommand,
   SavedFile,
+  SessionInfo,
   SessionState,
   SessionStatus,
   TraceExportFormat
@@ -35,6 +36,13 @@ export const useSessionStore = defineStore('session', () => {
   const status = shallowRef<SessionStatus>({ session: 0, state: 'idle' })
   const busy = ref(false)
   const lastError = ref<string | null>(null)
+  /** The host's word on whether a session's trace is kept; only sessions with a trace have one. */
+  const traceKeep = shallowRef<{ session: number; kept: boolean } | null>(null)
+  /** Whether the current session's trace is kept; null when it has no trace on the host. */
+  const traceKept = computed<boolean | null>(() => {
+    const k = traceKeep.value
+    return k && k.session === status.value.session ? k.kept : null
+  })
   /** Events per second, sampled once a second. */
   const eventsPerSec = ref(0)
   let rateTimer: ReturnType<typeof setInterval> | null = null
@@ -170,7 +178,7 @@ export const useSessionStore = defineStore('session', () => {
     scriptPath.value = path
     busy.value = true
     try {
-      await command('Open trace', (a) => a.openTrace(path))
+      await command('Open trace', async (a) => noteTrace(await a.openTrace(path)))
     } finally {
       busy.value = false
     }
@@ -294,7 +302,7 @@ export const useSessionStore = defineStore('session', () => {
     busy.value = true
     try {
       if (TRACE_FILE.test(script)) {
-        await command('Open trace', (a) => a.openTrace(script))
+        await command('Open trace', async (a) => noteTrace(await a.openTrace(script)))
         return
       }
       // Arguments typed here override the script's run configuration; none typed leaves it to
@@ -309,10 +317,25 @@ export const useSessionStore = defineStore('session', () => {
         // Batches of the new session may have arrived (and reset the trace) already.
         if (trace.sessionId !== session.id) trace.reset(session.id)
         if (session.id > status.value.session) status.value = { session: session.id, state: session.state }
+        noteTrace(session)
       })
     } finally {
       busy.value = false
     }
+  }
+
+  function noteTrace(s: SessionInfo): void {
+    traceKeep.value = s.kept === undefined ? null : { session: s.id, kept: s.kept }
+  }
+
+  /** Spares the current session's trace from the trace folder's cleanup, or lets it go again. */
+  async function toggleKeep(): Promise<boolean> {
+    const current = traceKeep.value
+    if (!current || current.session !== status.value.session) return false
+    return command('Keep trace', async (a) => {
+      const kept = await a.keepTrace(current.session, !current.kept)
+      if (traceKeep.value?.session === current.session) traceKeep.value = { session: current.session, kept }
+    })
   }
 
   async function open(): Promise<void> {
@@ -411,6 +434,8 @@ export const useSessionStore = defineStore('session', () => {
     interrupt,
     save,
     exportTraceFile,
+    traceKept,
+    toggleKeep,
     openDropped,
     openScript,
     openTrace,
