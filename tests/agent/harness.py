@@ -13,7 +13,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 AGENT_DIR = os.path.join(ROOT, "resources", "agent")
 LAUNCHER = os.path.join(AGENT_DIR, "loopscope_launch.py")
 EXAMPLES = os.path.join(ROOT, "resources", "examples")
-WORKLOADS = os.path.join(HERE, "workloads")
 PROGRAMS = os.path.join(HERE, "programs")
 PYTHON = sys.executable
 
