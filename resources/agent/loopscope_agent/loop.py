@@ -339,9 +339,9 @@ class InstrumentedLoopMixin:
             buf.append((T_DUE, handle, None))
 
         ready = self._ready
-        ntodo = len(ready)
+        n_ready = len(ready)
         append = buf.append
-        for _ in range(ntodo):
+        for _ in range(n_ready):
             handle = ready.popleft()
             if handle._cancelled:
                 append((T_SKIP, handle, _mono()))
