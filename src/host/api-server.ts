@@ -232,6 +232,8 @@ export class ApiServer {
       if (!(err instanceof ApiError)) throw err
       return this.refuseRun(request, err.message)
     }
+    // Breakpoints set before Run travel with the start, so they hold from the first tick.
+    if (this.breakpoints) req.env = { ...req.env, [AGENT_ENV.breakpoints]: JSON.stringify(this.breakpoints) }
     await this.stopActive()
     const id = this.nextSessionId++
     const python = req.python || DEFAULT_PYTHON

@@ -27,5 +27,7 @@ export const AGENT_ENV = {
   commandFd: 'LOOPSCOPE_CMD_FD',
   pauseAtStart: 'LOOPSCOPE_PAUSE_AT_START',
   blockedMs: 'LOOPSCOPE_BLOCKED_MS',
-  compat: 'LOOPSCOPE_COMPAT'
+  compat: 'LOOPSCOPE_COMPAT',
+  /** The breakpoints in force when the run starts (JSON of Breakpoints). */
+  breakpoints: 'LOOPSCOPE_BREAKPOINTS'
 } as const

@@ -108,6 +108,16 @@ class Stepping(unittest.TestCase):
         s.send(cmd="resume")
         self.assertEqual(s.finish(), 0)
 
+    def test_breakpoints_given_at_start_hold_from_the_first_tick(self):
+        # No pause at start and no command: the breakpoint must already be in force when
+        # the short program's task fails.
+        s = self.session("failing.py", LOOPSCOPE_BREAKPOINTS='{"taskFailed": true}')
+        _i, paused = s.wait_for(of_type("paused", reason="breakpoint"))
+        self.assertIn("doomed failed", paused["detail"])
+        s.send(cmd="breakpoints", breakpoints={})
+        s.send(cmd="resume")
+        self.assertEqual(s.finish(), 0)
+
     def test_breakpoints_on_failure_and_timer(self):
         s = self.session("failing.py", LOOPSCOPE_PAUSE_AT_START="1")
         s.wait_for(of_type("paused", reason="start"))

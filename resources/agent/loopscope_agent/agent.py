@@ -9,6 +9,7 @@ and survives a program (or test suite) that resets the policy.
 
 import atexit
 import datetime
+import json
 import os
 import sys
 import threading
@@ -22,6 +23,7 @@ ENV_CMD_FD = "LOOPSCOPE_CMD_FD"
 ENV_PAUSE_AT_START = "LOOPSCOPE_PAUSE_AT_START"
 ENV_BLOCKED_MS = "LOOPSCOPE_BLOCKED_MS"
 ENV_COMPAT = "LOOPSCOPE_COMPAT"
+ENV_BREAKPOINTS = "LOOPSCOPE_BREAKPOINTS"
 
 _installed = False
 loop_class = None
@@ -153,8 +155,15 @@ def install(argv, script):
     except ValueError:
         settings.blocked_ms = 100.0
     use_compat = env.get(ENV_COMPAT, "1") != "0"
+    # Breakpoints set before Run must hold from the first tick: a command sent after the
+    # start could arrive after a short program already passed them.
+    if cmd_fd is not None and env.get(ENV_BREAKPOINTS):
+        try:
+            control.dispatch({"cmd": "breakpoints", "breakpoints": json.loads(env[ENV_BREAKPOINTS])})
+        except ValueError:
+            pass
     # The program sees the environment it would have had without us.
-    for name in (ENV_EVENT_FD, ENV_CMD_FD, ENV_PAUSE_AT_START, ENV_BLOCKED_MS, ENV_COMPAT):
+    for name in (ENV_EVENT_FD, ENV_CMD_FD, ENV_PAUSE_AT_START, ENV_BLOCKED_MS, ENV_COMPAT, ENV_BREAKPOINTS):
         env.pop(name, None)
 
     writer.emit(header(
