@@ -72,6 +72,7 @@ export interface ApiServerOptions {
 }
 
 const MAX_REMEMBERED_TRACES = 100
+const REPLAY_BATCH_EVENTS = 50_000
 /**
  * A kept trace has an empty marker file beside it, `<trace>.keep`: creating or removing one
  * file is all-or-nothing, and a marker is never half-written the way a shared list could be.
@@ -310,7 +311,14 @@ export class ApiServer {
     const exit = [...result.events].reverse().find((e) => e.type === 'exit')
     setImmediate(() => {
       this.pushStatus({ session: id, state: 'running' })
-      const batcher = new Batcher({ session: id, clock: this.clock, flush: (b) => this.pushBatch(b) })
+      // A saved trace is all there at once: few large batches let the views draw it a few
+      // times instead of once per small batch as it grows (each draw walks what is there).
+      const batcher = new Batcher({
+        session: id,
+        clock: this.clock,
+        flush: (b) => this.pushBatch(b),
+        maxEvents: REPLAY_BATCH_EVENTS
+      })
       if (result.header) batcher.setHeader(result.header)
       for (const e of result.events) batcher.push(e)
       if (result.message)

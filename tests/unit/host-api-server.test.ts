@@ -170,6 +170,35 @@ describe('api server', () => {
     expect(replayed).toBe('saved output\n')
   })
 
+  it('replays a large saved trace in a few large batches, every event in order', async () => {
+    const file = join(scratchDir(), 'big.ndjson')
+    const lines = [
+      JSON.stringify({
+        type: 'header',
+        format: 'loopscope-trace',
+        version: 1,
+        python: '3.11.7',
+        pid: 1,
+        argv: ['/x.py'],
+        script: '/x.py',
+        started: '2026-11-25T00:00:00Z'
+      })
+    ]
+    for (let tick = 1; tick <= 60_000; tick++) {
+      lines.push(JSON.stringify({ type: 'tick.begin', t: tick / 1000, loop: 1, tick }))
+      lines.push(JSON.stringify({ type: 'tick.end', t: tick / 1000, loop: 1, tick }))
+    }
+    writeFileSync(file, lines.join('\n') + '\n')
+    const { api, batches, eventsOf, exited } = server()
+    const replay = (await api.handle('openTrace', [file])) as SessionInfo
+    await exited(replay.id)
+    const events = eventsOf(replay.id)
+    expect(events).toHaveLength(120_000)
+    expect(events.every((e, i) => e.type === (i % 2 ? 'tick.end' : 'tick.begin'))).toBe(true)
+    // Each batch makes the views draw what they hold: a replay must not send hundreds.
+    expect(batches.filter((b) => b.session === replay.id).length).toBeLessThanOrEqual(4)
+  })
+
   it('refuses to open a file that is not a trace', async () => {
     const { api } = server()
     const bogus = writeScript(scratchDir(), 'x.ndjson', 'hello\nworld\n')
