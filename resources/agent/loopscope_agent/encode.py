@@ -457,6 +457,8 @@ class LoopEncodeState:
                 if tag == T_RAN:
                     _, m, hid, cid, tid, rec, before, after, eid = e
                     us = int((m - base) * 1e6)
+                    # The same closing of the previous run as above, inlined on purpose: a
+                    # function call per handle here costs more than the agent's whole budget.
                     if prev is not None:
                         prev[2] = us - prev_us
                         if prev_after is not None:
