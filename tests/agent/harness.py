@@ -141,6 +141,8 @@ def expand_batch(batch, out, state):
             out.append({"type": "handle.begin", "t": at(cur), "loop": loop, "handle": op[3], "cb": op[4],
                         "task": op[5] or None, "tick": tick})
             out.append({"type": "handle.end", "t": at(end), "loop": loop, "handle": op[3], "dur": op[2] / 1e6})
+        elif code == 10:
+            cur, end = _expand_runs(op, cur, tick, loop, at, out)
         elif code == 2:
             cur += op[1]
             out.append({"type": "select", "t": at(cur), "loop": loop, "timeout": op[2], "waited": op[3] / 1e6,
@@ -166,6 +168,49 @@ def expand_batch(batch, out, state):
             raise ValueError("unknown batch op %r" % (op,))
 
 
+def run_columns(op):
+    """[(handle, cb, task)] of a `runs` op, in order: handles named in `known`, the
+    others numbered on from the op's first id."""
+    known = dict(zip(op[5][0::2], op[5][1::2]))
+    runs = []
+    fresh = op[1]
+    for i, (cb, task) in enumerate(zip(op[3], op[4])):
+        hid = known.get(i)
+        if hid is None:
+            hid = fresh
+            fresh += 1
+        runs.append((hid, cb, task))
+    return runs
+
+
+def _expand_runs(op, cur, tick, loop, at, out):
+    dts = op[2]
+    count = len(dts)
+    timers = {}
+    for k in range(0, len(op[6]), 5):
+        timers.setdefault(op[6][k], []).append(op[6][k + 1:k + 5])
+    sleeps = dict(zip(op[7][0::2], op[7][1::2]))
+    waits = dict(zip(op[8][0::2], op[8][1::2]))
+    end = cur
+    for i, (hid, cb, task) in enumerate(run_columns(op)):
+        cur += dts[i]
+        dur = dts[i + 1] if i + 1 < count else op[9]
+        end = cur + dur
+        out.append({"type": "handle.begin", "t": at(cur), "loop": loop, "handle": hid, "cb": cb,
+                    "task": task or None, "tick": tick})
+        out.append({"type": "handle.end", "t": at(end), "loop": loop, "handle": hid, "dur": dur / 1e6})
+        for timer, timer_cb, when, timer_task in timers.get(i, ()):
+            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": timer, "cb": timer_cb,
+                        "when": at(cur + when), "task": timer_task or None})
+        if i in sleeps:
+            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": task, "state": "waiting",
+                        "awaiting": {"kind": "sleep", "ref": sleeps[i], "label": "asyncio.sleep"}})
+        elif i in waits:
+            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": task, "state": "waiting",
+                        "awaiting": waits[i]})
+    return cur, end
+
+
 def _ready_prefix(ops, start, k):
     found = []
     for op in ops[start:]:
@@ -175,6 +220,8 @@ def _ready_prefix(ops, start, k):
             continue
         if op[0] == 1:
             found.append((op[3], op[4], op[5]))
+        elif op[0] == 10:
+            found.extend(run_columns(op)[:k - len(found)])
         elif op[0] == 4:
             found.append((op[2], op[3], op[4]))
         elif op[0] == 7:

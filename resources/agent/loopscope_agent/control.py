@@ -184,9 +184,8 @@ class LoopControl:
 
             self.hold("breakpoint", loop._ls_tick, "timer fires: %s" % describe_handle(handle))
 
-    def after_handle(self, entry):
+    def after_handle(self, handle, t0):
         loop = self.loop_ref()
-        handle, t0 = entry
         if self.step_handles:
             self.step_handles -= 1
             if not self.step_handles:

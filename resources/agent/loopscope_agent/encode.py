@@ -8,12 +8,15 @@ the loop did begins), task states read without side effects (`_state`, `_fut_wai
 
 import asyncio
 import functools
+import itertools
+import operator
 import os
 import reprlib
 import sys
 import threading
 import time
 import traceback
+import types
 import weakref
 from asyncio import base_events, futures, tasks
 
@@ -21,6 +24,10 @@ from . import events as ev
 from .writer import dumps, get_writer
 
 _TimerHandle = asyncio.TimerHandle
+_FunctionType = types.FunctionType
+_sub = operator.sub
+_item0 = operator.itemgetter(0)
+_item3 = operator.itemgetter(3)
 _TASK_TYPES = tuple({tasks.Task, getattr(tasks, "_PyTask", tasks.Task)})
 _GATHERING = getattr(tasks, "_GatheringFuture", ())
 _SLEEP_CALLBACK = futures._set_result_unless_cancelled
@@ -43,6 +50,14 @@ OP_TIMER = 6
 OP_TICK_END = 7
 OP_SLEEP = 8
 OP_WAIT = 9
+OP_RUNS = 10
+
+# Runs whose handle never needed an id before take consecutive ids from a block of their
+# own (the `runs` op names its first); blocks are far above the ids `new_id` gives.
+RUN_BLOCK_BITS = 16
+RUN_BLOCK_MAX = (1 << RUN_BLOCK_BITS) - 1
+RUN_ID_BASE = 1 << 40
+_run_blocks = itertools.count(0)
 
 # Pending ops are written as one `batch` line when there are this many (or when the loop
 # may sleep, holds, stops): big enough that JSON encoding and writes are amortised.
@@ -166,6 +181,8 @@ class LoopEncodeState:
         self.cancelled_by = {}
         # The pending batch: op lists and whole events (dicts), in order.
         self.ops = []
+        # Roughly how many ops (a run counts one) wait in `ops`.
+        self.weight = 0
         self.base_m = 0.0
         self.last_us = 0
         self.await_cache = {}
@@ -178,12 +195,15 @@ class LoopEncodeState:
     # -- ids ---------------------------------------------------------------------------
 
     def handle_id(self, handle):
-        hid = self.hids.get(handle)
-        if hid is None:
+        """A handle's id, given on first need. `hids` is keyed by id(), not by the handle:
+        TimerHandle hashes and compares in Python (by deadline), which cost more than the
+        rest of a lookup. The value holds the handle, so its id() cannot be reused."""
+        found = self.hids.get(id(handle))
+        if found is None:
             from .loop import new_id
 
-            hid = self.hids[handle] = new_id()
-        return hid
+            found = self.hids[id(handle)] = (new_id(), handle)
+        return found[0]
 
     def task_record(self, task, out, t, parent=None, site=None, coro=None):
         rec = self.tasks.get(id(task))
@@ -224,6 +244,10 @@ class LoopEncodeState:
 
     def callback_of(self, cb, out, t):
         """(callback id, task id or 0, task record or None) for a handle's callback."""
+        if type(cb) is _FunctionType:
+            cid = self.cbs.get(cb.__code__)
+            if cid is not None:
+                return cid, 0, None
         owner = getattr(cb, "__self__", None)
         rec = self.tasks.get(id(owner))
         if rec is not None:
@@ -372,36 +396,29 @@ class LoopEncodeState:
         if not ops:
             return
         self.ops = []
+        self.weight = 0
         loop = self.loop
         get_writer().push('{"type":"batch","t":%.6f,"loop":%d,"ops":%s}\n' % (
             self.base_m - loop._ls_paused, loop._ls_id, dumps(ops)))
 
-    def encode(self, buf, end_mono):
-        from .loop import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EXEC_SUBMIT, T_IO, T_RAN,
-                           T_RAW, T_SELECT, T_SKIP, T_TICK, T_TICK_END, new_id)
+    def encode(self, buf, rt, end_mono):
+        """Turns one stretch of the loop's buffer (and `rt`, the start times of the runs in
+        it, in order) into pending ops. Consecutive runs become one `runs` op of columns."""
+        from .loop import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EXEC_SUBMIT, T_IO, T_RAN, T_RAW,
+                           T_SELECT, T_SKIP, T_STEP, T_TICK, T_TICK_END, T_TIMER, new_id)
 
         loop = self.loop
         off = loop._ls_paused
         hids = self.hids
         tasks = self.tasks
+        sleep_timers = self.sleep_timers
         callback_of = self.callback_of
         ops = self.ops
         if not ops:
-            # A new batch: its times count from here.
-            self.base_m = base = end_mono
-            for e in buf:
-                if type(e) is tuple:
-                    if len(e) == 2:
-                        base = e[1]
-                        break
-                    if e[0] == T_TICK or e[0] == T_SELECT:
-                        base = e[2]
-                        break
-                    if e[0] == T_RAN:
-                        base = e[1]
-                        break
-            self.base_m = base
+            # A new batch: its times count from the first timed thing in it.
+            self.base_m = _next_time(buf, rt, 0, 0, end_mono)
             self.last_us = 0
+        self.weight += len(buf)
         base = self.base_m
         last = self.last_us
         a = ops.append
@@ -411,241 +428,373 @@ class LoopEncodeState:
             self._threadsafe(threadsafe.popleft(), ops)
         # A tick cut in two by a hold: its first ready handles are named explicitly.
         split = -1
+        forced = None
         if buf and not (type(buf[-1]) is tuple and len(buf[-1]) == 3 and buf[-1][0] == T_TICK_END):
             for i in range(len(buf) - 1, -1, -1):
                 e = buf[i]
                 if type(e) is tuple and len(e) == 4 and e[0] == T_TICK:
                     split = i
+                    forced = {}
                     break
-        prev = None
-        prev_after = None
         blocked = loop._ls_blocked
+        j = 0  # the next start time in rt
+        chunk = None  # the `runs` op being filled, while nothing else came between its runs
+        prev = None  # the `runs` op whose last run has not ended yet
+        prev_us = 0
+        # What to settle once the last run has ended (the task it stepped may have changed,
+        # a timer scheduled in it must be known first): (task record, runs op it is in,
+        # index there, blocked?, handle id, start), or None.
+        pend = None
+        n = 0
+        skip = 0
+        nbuf = len(buf)
         for i, e in enumerate(buf):
-            if type(e) is tuple:
-                if len(e) == 2:
-                    handle, m = e
-                    us = int((m - base) * 1e6)
-                    if prev is not None:
-                        prev[2] = us - prev_us
-                        if prev_after is not None:
-                            self._end(prev, None, prev_e, prev_m, m, ops)
-                            ops.extend(prev_after)
-                        elif blocked is not None and (blocked is prev_e or id(blocked) == prev_e):
-                            self._end(prev, prev_rec, prev_e, prev_m, m, ops)
-                        elif prev_rec is not None:
-                            # Most steps change nothing (a bare yield, the same waiter).
-                            task = prev_rec[1]()
-                            if task is not None and (task._state != "PENDING" or (
-                                    task._fut_waiter is not None and id(task._fut_waiter) != prev_rec[2])):
-                                self.task_state(prev_rec, task, ops, m - off)
-                    hid = hids.pop(handle, None) or new_id()
-                    cb = handle._callback
+            if i < skip:
+                continue
+            te = type(e)
+            if te is list and not forced and (chunk is None or n < RUN_BLOCK_MAX - 1):
+                # Task steps that changed nothing, one after another (the common case):
+                # whole columns at once, with C-level maps instead of a loop per run.
+                k = i + 1
+                limit = min(nbuf, i + RUN_BLOCK_MAX - (n if chunk is not None else 0))
+                while k < limit and type(buf[k]) is list:
+                    k += 1
+                block = buf[i:k]
+                count = k - i
+                us = [int((t - base) * 1e6) for t in rt[j:j + count]]
+                j += count
+                if pend is not None:
+                    m = rt[j - count]
+                    rec = pend[0]
+                    task = rec[1]() if rec is not None else None
+                    if pend[3] or (task is not None and (task._state != "PENDING" or (
+                            task._fut_waiter is not None and id(task._fut_waiter) != rec[2]))):
+                        if self._settle(pend, chunk, m, ops):
+                            chunk = None
+                    pend = None
+                if prev is not None and prev is not chunk:
+                    prev[9] = us[0] - prev_us
+                if chunk is None:
+                    chunk = [OP_RUNS, RUN_ID_BASE + (next(_run_blocks) << RUN_BLOCK_BITS), [us[0] - last], [], [], [],
+                             [], [], [], 0]
+                    a(chunk)
+                    dts, cbs, tks, known, timers = chunk[2], chunk[3], chunk[4], chunk[5], chunk[6]
+                    n = 0
+                else:
+                    dts.append(us[0] - prev_us)
+                if count > 1:
+                    dts.extend(map(_sub, us[1:], us))
+                cbs.extend(map(_item3, block))
+                tks.extend(map(_item0, block))
+                n += count
+                prev = chunk
+                last = prev_us = us[-1]
+                skip = k
+                continue
+            if te is not tuple or e[0] == T_RAN or e[0] == T_STEP:
+                # -- a run: a task record (a task step, the handle already freed), a
+                # handle, or the ids of a freed handle (T_RAN) --------------------------
+                m = rt[j]
+                j += 1
+                us = int((m - base) * 1e6)
+                if pend is not None:
+                    rec = pend[0]
+                    task = rec[1]() if rec is not None else None
+                    # Inlined on purpose: most steps change nothing (a bare yield, the same
+                    # waiter), and a call per handle costs more than this whole check.
+                    if pend[3] or (task is not None and (task._state != "PENDING" or (
+                            task._fut_waiter is not None and id(task._fut_waiter) != rec[2]))):
+                        if self._settle(pend, chunk, m, ops):
+                            chunk = None
+                    pend = None
+                if prev is not None and prev is not chunk:
+                    prev[9] = us - prev_us
+                before = None
+                after = None
+                was_blocked = False
+                if te is list:
+                    rec = e
+                    hid = 0
+                    cid = rec[3]
+                    tid = rec[0]
+                elif te is tuple and e[0] == T_STEP:
+                    rec = e[1]
+                    hid = 0
+                    cid = rec[3]
+                    tid = rec[0]
+                elif te is tuple:
+                    _, hid, cid, tid, rec, before, after = e
+                else:
+                    found = hids.pop(id(e), None)
+                    hid = found[0] if found is not None else 0
+                    cb = e._callback
                     rec = tasks.get(id(getattr(cb, "__self__", None)))
                     if rec is None:
-                        cid, tid, rec = callback_of(cb, ops, m - off)
-                        prev = [OP_RUN, us - last, 0, hid, cid, tid]
+                        before = []
+                        cid, tid, rec = callback_of(cb, before, m - off)
                     else:
-                        prev = [OP_RUN, us - last, 0, hid, rec[3], rec[0]]
-                    a(prev)
-                    last = prev_us = us
-                    prev_rec = rec
-                    prev_e = e
-                    prev_m = m
-                    prev_after = None
-                    continue
-                tag = e[0]
-                if tag == T_RAN:
-                    _, m, hid, cid, tid, rec, before, after, eid = e
-                    us = int((m - base) * 1e6)
-                    # The same closing of the previous run as above, inlined on purpose: a
-                    # function call per handle here costs more than the agent's whole budget.
-                    if prev is not None:
-                        prev[2] = us - prev_us
-                        if prev_after is not None:
-                            self._end(prev, None, prev_e, prev_m, m, ops)
-                            ops.extend(prev_after)
-                        elif blocked is not None and (blocked is prev_e or id(blocked) == prev_e):
-                            self._end(prev, prev_rec, prev_e, prev_m, m, ops)
-                        elif prev_rec is not None:
-                            task = prev_rec[1]()
-                            if task is not None and (task._state != "PENDING" or (
-                                    task._fut_waiter is not None and id(task._fut_waiter) != prev_rec[2])):
-                                self.task_state(prev_rec, task, ops, m - off)
-                    if before:
-                        ops.extend(before)
-                    prev = [OP_RUN, us - last, 0, hid, cid, tid]
-                    a(prev)
-                    last = prev_us = us
-                    prev_rec = rec
-                    prev_e = eid
-                    prev_m = m
-                    prev_after = after
-                    continue
-                if tag == T_DUE:
-                    hid = hids.get(e[1])
-                    if hid is not None:
-                        a((OP_DUE, hid))
-                    continue
-                if tag == T_TICK_END or tag == T_SKIP:
-                    m = e[2]
-                    us = int((m - base) * 1e6)
-                    if prev is not None:
-                        prev[2] = us - prev_us
-                        self._end(prev, prev_rec if prev_after is None else None, prev_e, prev_m, m, ops)
-                        if prev_after is not None:
-                            ops.extend(prev_after)
-                        prev = None
-                    if tag == T_TICK_END:
-                        a((OP_TICK_END, us - last, e[1]))
-                        last = us
-                        continue
-                    handle = e[1]
-                    hid = hids.pop(handle, None)
-                    if hid is None and isinstance(handle, _TimerHandle):
-                        continue  # its cancel was written when it happened
-                    cid, tid, _rec = callback_of(handle._callback, ops, m - off)
-                    a((OP_SKIP, us - last, hid or new_id(), cid, tid))
-                    last = us
-                    if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
-                        self.sleep_timers.pop(id(handle._args[0]), None)
-                    continue
-                if tag == T_TICK:
-                    m = e[2]
-                    us = int((m - base) * 1e6)
-                    if i == split and e[3]:
-                        a((OP_TICK, e[1], us - last, e[3], self._ready_at(buf, i, e[3], ops, m - off)))
-                    else:
-                        a((OP_TICK, e[1], us - last, e[3]))
-                    last = us
-                elif tag == T_SELECT:
-                    _, timeout, t_sel, m, fds = e
-                    us = int((m - base) * 1e6)
-                    a((OP_SELECT, us - last, timeout if not timeout else round(timeout, 6), int((m - t_sel) * 1e6), fds or []))
-                    last = us
-                elif tag == T_CANCEL:
-                    m = e[2]
-                    handle = e[1]
-                    hid = hids.pop(handle, None)
-                    if hid is not None:
-                        us = int((m - base) * 1e6)
-                        a((OP_CANCEL, us - last, hid))
-                        last = us
-                    if handle._callback is _SLEEP_CALLBACK and handle._args:
-                        self.sleep_timers.pop(id(handle._args[0]), None)
-                elif tag == T_RAW:
-                    self.last_us = last
-                    self.emit()
-                    get_writer().push(e[1])
-                    ops = self.ops
-                    a = ops.append
-                    # The next batch counts from the next thing that happens.
-                    self.base_m = base = _next_time(buf, i + 1, m)
-                    last = self.last_us = 0
-                elif tag == T_IO:
-                    _, op_name, fd, direction, callback, t_io = e
-                    t = t_io - off
-                    event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": loop._ls_id, "op": op_name,
-                             "fd": fd, "dir": direction}
-                    if callback is not None:
-                        event["cb"] = callback_of(callback, ops, t)[0]
-                    a(event)
-                elif tag == T_EXEC_SUBMIT:
-                    _, fut, func, t_sub, parent = e
-                    t = t_sub - off
-                    job = new_id()
-                    label = callback_label(func)
-                    self.exec_jobs[id(fut)] = (job, label, t_sub)
-                    parent_id = None if parent is None else self.task_record(parent, ops, t)[0]
-                    a({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": loop._ls_id, "job": job,
-                       "fn": label, "task": parent_id})
-                elif tag == T_CANCELLED_BY:
-                    self.note_cancel(e[1], e[2], e[3], ops, m - off)
+                        cid = rec[3]
+                        tid = rec[0]
+                    was_blocked = blocked is not None and blocked is e
+                if forced:
+                    hid = forced.get(i, hid)
+                if before:
+                    chunk = None
+                    ops.extend(before)
+                if chunk is None or n == RUN_BLOCK_MAX:
+                    chunk = [OP_RUNS, RUN_ID_BASE + (next(_run_blocks) << RUN_BLOCK_BITS), [us - last], [], [], [],
+                             [], [], [], 0]
+                    a(chunk)
+                    dts, cbs, tks, known, timers = chunk[2], chunk[3], chunk[4], chunk[5], chunk[6]
+                    n = 0
+                else:
+                    dts.append(us - prev_us)
+                if hid:
+                    known.append(n)
+                    known.append(hid)
+                cbs.append(cid)
+                tks.append(tid)
+                n += 1
+                prev = chunk
+                last = prev_us = us
+                if after is not None:
+                    # A freed handle's task ended with it: its end was read at the time.
+                    chunk = None
+                    if after:
+                        ops.extend(after)
+                elif rec is not None or was_blocked:
+                    pend = (rec, chunk, n - 1, was_blocked, hid, m)
                 continue
-            if type(e) is list:
-                # T_CREATE: [tag, task, coro, parent, site, mono]
-                if e[0] == T_CREATE and e[1] is not None:
-                    self.task_record(e[1], ops, e[5] - off, parent=e[3], site=e[4], coro=e[2])
+            tag = e[0]
+            if tag == T_DUE:
+                chunk = None
+                found = hids.get(id(e[1]))
+                if found is not None:
+                    a((OP_DUE, found[0]))
                 continue
-            # A TimerHandle on its own: scheduled on the heap (call_at).
-            hid = hids.get(e)
-            if hid is None:
-                hid = hids[e] = new_id()
-            cid, tid, _rec = callback_of(e._callback, ops, m - off)
-            a((OP_TIMER, hid, cid, int((e._when + off - base) * 1e6) - last, tid))
-            if e._callback is _SLEEP_CALLBACK and e._args:
-                self.sleep_timers[id(e._args[0])] = hid
+            if tag == T_TIMER:
+                timer = e[1]
+                found = hids.get(id(timer))
+                if found is None:
+                    hid = new_id()
+                    hids[id(timer)] = (hid, timer)
+                else:
+                    hid = found[0]
+                cb = timer._callback
+                if cb is _SLEEP_CALLBACK and timer._args:
+                    sleep_timers[id(timer._args[0])] = hid
+                defs = []
+                cid, tid, _rec = callback_of(cb, defs, m - off)
+                if defs:
+                    chunk = None
+                    ops.extend(defs)
+                when = int((timer._when + off - base) * 1e6) - last
+                if chunk is not None and prev is chunk:
+                    # Scheduled by the run in progress: a column of its op.
+                    timers.extend((n - 1, hid, cid, when, tid))
+                else:
+                    chunk = None
+                    a((OP_TIMER, hid, cid, when, tid))
+                continue
+            if tag == T_TICK_END or tag == T_SKIP:
+                m = e[2]
+                us = int((m - base) * 1e6)
+                if pend is not None:
+                    self._settle(pend, chunk, m, ops)
+                    pend = None
+                if prev is not None:
+                    prev[9] = us - prev_us
+                    prev = None
+                chunk = None
+                if tag == T_TICK_END:
+                    a((OP_TICK_END, us - last, e[1]))
+                    last = us
+                    continue
+                handle = e[1]
+                found = hids.pop(id(handle), None)
+                if found is None and isinstance(handle, _TimerHandle):
+                    continue  # its cancel was written when it happened
+                cid, tid, _rec = callback_of(handle._callback, ops, m - off)
+                a((OP_SKIP, us - last, found[0] if found is not None else new_id(), cid, tid))
+                last = us
+                if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
+                    sleep_timers.pop(id(handle._args[0]), None)
+                continue
+            if tag == T_TICK:
+                m = e[2]
+                us = int((m - base) * 1e6)
+                if i == split and e[3]:
+                    a((OP_TICK, e[1], us - last, e[3], self._ready_at(buf, i, e[3], forced, ops, m - off)))
+                else:
+                    a((OP_TICK, e[1], us - last, e[3]))
+                last = us
+            elif tag == T_SELECT:
+                _, timeout, t_sel, m, fds = e
+                us = int((m - base) * 1e6)
+                a((OP_SELECT, us - last, timeout if not timeout else round(timeout, 6), int((m - t_sel) * 1e6), fds or []))
+                last = us
+            elif tag == T_CANCEL:
+                m = e[2]
+                handle = e[1]
+                found = hids.pop(id(handle), None)
+                if found is not None:
+                    us = int((m - base) * 1e6)
+                    a((OP_CANCEL, us - last, found[0]))
+                    last = us
+                if handle._callback is _SLEEP_CALLBACK and handle._args:
+                    sleep_timers.pop(id(handle._args[0]), None)
+            elif tag == T_RAW:
+                if prev is not None:
+                    # Written now: the run in progress ends, as far as this batch says, here.
+                    t_next = _next_time(buf, rt, i + 1, j, end_mono)
+                    prev[9] = int((t_next - base) * 1e6) - prev_us
+                    if pend is not None:
+                        self._settle(pend, chunk, t_next, ops)
+                        pend = None
+                    prev = None
+                chunk = None
+                self.last_us = last
+                self.emit()
+                get_writer().push(e[1])
+                ops = self.ops
+                a = ops.append
+                # The next batch counts from the next thing that happens.
+                self.base_m = base = _next_time(buf, rt, i + 1, j, m)
+                last = self.last_us = 0
+            elif tag == T_CREATE:
+                task = e[1][0]
+                if task is not None:
+                    self.task_record(task, ops, e[5] - off, parent=e[3], site=e[4], coro=e[2])
+            elif tag == T_IO:
+                _, op_name, fd, direction, callback, t_io = e
+                t = t_io - off
+                event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": loop._ls_id, "op": op_name,
+                         "fd": fd, "dir": direction}
+                if callback is not None:
+                    event["cb"] = callback_of(callback, ops, t)[0]
+                a(event)
+            elif tag == T_EXEC_SUBMIT:
+                _, fut, func, t_sub, parent = e
+                t = t_sub - off
+                job = new_id()
+                label = callback_label(func)
+                self.exec_jobs[id(fut)] = (job, label, t_sub)
+                parent_id = None if parent is None else self.task_record(parent, ops, t)[0]
+                a({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": loop._ls_id, "job": job,
+                   "fn": label, "task": parent_id})
+            elif tag == T_CANCELLED_BY:
+                self.note_cancel(e[1], e[2], e[3], ops, m - off)
+        if pend is not None:
+            self._settle(pend, chunk, end_mono, ops)
         if prev is not None:
-            prev[2] = int((end_mono - base) * 1e6) - prev_us
-            self._end(prev, prev_rec if prev_after is None else None, prev_e, prev_m, end_mono, ops)
-            if prev_after is not None:
-                ops.extend(prev_after)
+            prev[9] = int((end_mono - base) * 1e6) - prev_us
         self.last_us = last
-        if len(self.ops) >= BATCH_OPS:
+        if self.weight >= BATCH_OPS:
             self.emit()
 
-    def resolve(self, entry):
-        """A run entry whose handle is about to be freed, as ids only:
-        (T_RAN, start, handle id, cb id, task id, task record, events before, events after, id(entry))."""
-        handle, m = entry
+    def resolve(self, handle):
+        """The ids of a handle about to be freed, taken while it still exists:
+        (T_RAN, handle id or 0, cb id, task id, task record, events before, events after).
+        `after` is None unless the handle's task ended with this step (its end is read now,
+        as the task may be freed with the handle)."""
         cb = handle._callback
         owner = getattr(cb, "__self__", None)
+        found = self.hids.pop(id(handle), None)
+        hid = found[0] if found is not None else 0
         rec = self.tasks.get(id(owner))
-        hid = self.hids.pop(handle, None) or _new_id()
+        before = None
         if rec is not None:
-            if owner._state == "PENDING":
-                return (12, m, hid, rec[3], rec[0], rec, None, None, id(entry))
-            after = []
-            # The task ends with this step and may be freed with it: its end is read now.
-            self.task_state(rec, owner, after, _mono() - self.loop._ls_paused)
-            return (12, m, hid, rec[3], rec[0], rec, None, after, id(entry))
-        before = []
-        cid, tid, rec = self.callback_of(cb, before, m - self.loop._ls_paused)
+            cid = rec[3]
+            tid = rec[0]
+        else:
+            before = []
+            cid, tid, rec = self.callback_of(cb, before, _mono() - self.loop._ls_paused)
         after = None
         if rec is not None and owner._state != "PENDING":
             after = []
             self.task_state(rec, owner, after, _mono() - self.loop._ls_paused)
-        return (12, m, hid, cid, tid, rec, before, after, id(entry))
+        return (12, hid, cid, tid, rec, before, after)
 
-    def _ready_at(self, buf, i, k, out, t):
+    def _ready_at(self, buf, i, k, forced, out, t):
         """[hid, cb, task] of the k handles that were ready when the tick at buf[i]
-        began: those it ran (or skipped) so far, then the head of the ready queue."""
-        from .loop import T_SKIP
+        began: those it ran (or skipped) so far, then the head of the ready queue. Runs
+        that would take a block id get one of their own now (`forced`, by buffer index)."""
+        from .loop import T_RAN, T_SKIP, T_STEP, new_id
 
-        from .loop import T_RAN
-
-        handles = []
-        for e in buf[i + 1:]:
-            if type(e) is tuple and (len(e) == 2 or e[0] == T_SKIP or e[0] == T_RAN):
-                handles.append(e[0] if len(e) == 2 else e[1] if e[0] == T_SKIP else e)
-                if len(handles) == k:
-                    break
-        if len(handles) < k:
-            handles.extend(list(self.loop._ready)[:k - len(handles)])
         entries = []
-        for handle in handles:
-            if type(handle) is tuple:
-                if handle[6]:
-                    out.extend(handle[6])
-                    handle[6].clear()
-                entries.append((handle[2], handle[3], handle[4]))
-                continue
-            cid, tid, _rec = self.callback_of(handle._callback, out, t)
-            entries.append((self.handle_id(handle), cid, tid))
+        for pos in range(i + 1, len(buf)):
+            if len(entries) == k:
+                break
+            e = buf[pos]
+            te = type(e)
+            if te is list:
+                hid = forced[pos] = new_id()
+                entries.append((hid, e[3], e[0]))
+            elif te is tuple:
+                if e[0] == T_STEP:
+                    hid = forced[pos] = new_id()
+                    entries.append((hid, e[1][3], e[1][0]))
+                elif e[0] == T_RAN:
+                    if e[5]:
+                        out.extend(e[5])
+                        e[5].clear()
+                    hid = e[1] or new_id()
+                    forced[pos] = hid
+                    entries.append((hid, e[2], e[3]))
+                elif e[0] == T_SKIP:
+                    cid, tid, _rec = self.callback_of(e[1]._callback, out, t)
+                    entries.append((self.handle_id(e[1]), cid, tid))
+            else:
+                cid, tid, _rec = self.callback_of(e._callback, out, t)
+                entries.append((self.handle_id(e), cid, tid))
+        if len(entries) < k:
+            for handle in list(self.loop._ready)[:k - len(entries)]:
+                cid, tid, _rec = self.callback_of(handle._callback, out, t)
+                entries.append((self.handle_id(handle), cid, tid))
         return entries
 
-    def _end(self, op, rec, entry, t0, end_mono, out):
-        """After a handle: blocked.end, and what changed about the task it stepped."""
+    def _settle(self, pend, chunk, end_mono, out):
+        """What changed with the run `pend` stands for, once it has ended: `blocked.end`,
+        and its task's new wait (a column of its `runs` op while that is still `chunk`,
+        else an op of its own) or end. True when something was written after the op."""
+        rec, op, index, was_blocked, hid, t0 = pend
         loop = self.loop
         t = end_mono - loop._ls_paused
-        blocked = loop._ls_blocked
-        if blocked is not None and (blocked is entry or id(blocked) == entry):
+        closed = False
+        if was_blocked:
             loop._ls_blocked = None
-            out.append({"type": ev.BLOCKED_END, "t": round(t, 6), "loop": loop._ls_id, "handle": op[3],
+            out.append({"type": ev.BLOCKED_END, "t": round(t, 6), "loop": loop._ls_id, "handle": hid,
                         "total": round(end_mono - t0, 6)})
-        if rec is not None:
-            task = rec[1]()
-            if task is not None:
-                self.task_state(rec, task, out, t)
+            closed = True
+        task = rec[1]() if rec is not None else None
+        if task is None:
+            return closed
+        if task._state != "PENDING":
+            self.task_state(rec, task, out, t)
+            return True
+        waiter = task._fut_waiter
+        if waiter is None or id(waiter) == rec[2]:
+            return closed
+        rec[2] = key = id(waiter)
+        timer = self.sleep_timers.pop(key, None)
+        if not closed and chunk is not None and op is chunk:
+            if timer is not None:
+                op[7].extend((index, timer))
+                return False
+            defs = []
+            awaited = self.awaiting(waiter, task, defs, t)
+            if not defs:
+                op[8].extend((index, awaited))
+                return False
+            out.extend(defs)
+            out.append((OP_WAIT, rec[0], awaited))
+            return True
+        if timer is not None:
+            out.append((OP_SLEEP, rec[0], timer))
+        else:
+            awaited = self.awaiting(waiter, task, out, t)
+            out.append((OP_WAIT, rec[0], awaited))
+        return True
 
     def _threadsafe(self, item, out):
         handle, t_mono, thread_name = item
@@ -658,9 +807,7 @@ class LoopEncodeState:
                 out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": loop._ls_id,
                             "job": job[0], "thread": thread_name,
                             "dur": round(t_mono - job[2], 6), "start": round(job[2] - loop._ls_paused, 6)})
-        from .loop import new_id
-
-        hid = self.hids[handle] = new_id()
+        hid = self.handle_id(handle)
         cid, tid, _rec = self.callback_of(callback, out, t)
         out.append({"type": ev.HANDLE_SCHEDULE, "t": round(t, 6), "loop": loop._ls_id, "handle": hid,
                     "cb": cid, "task": tid or None, "thread": thread_name})
@@ -669,25 +816,20 @@ class LoopEncodeState:
 _mono = time.monotonic
 
 
-def _new_id():
-    # Bound on first use: loop.py imports this module.
-    global _new_id
-    from .loop import new_id
+def _next_time(buf, rt, start, j, default):
+    """The time of the first timed thing in buf[start:] (j = index in rt of its first run)."""
+    from .loop import T_CANCEL, T_RAN, T_SELECT, T_SKIP, T_STEP, T_TICK, T_TICK_END
 
-    _new_id = new_id
-    return new_id()
-
-
-def _next_time(buf, start, default):
-    for j in range(start, min(start + 8, len(buf))):
-        e = buf[j]
-        if type(e) is tuple:
-            if len(e) == 2:
-                return e[1]
-            if e[0] == 12:
-                return e[1]
-            if e[0] in (0, 1, 3, 9) and type(e[2]) is float:
-                return e[2]
+    for pos in range(start, min(start + 16, len(buf))):
+        e = buf[pos]
+        te = type(e)
+        if te is not tuple or e[0] == T_RAN or e[0] == T_STEP:
+            return rt[j] if j < len(rt) else default
+        tag = e[0]
+        if tag == T_TICK or tag == T_SELECT:
+            return e[2]
+        if tag == T_TICK_END or tag == T_SKIP or tag == T_CANCEL:
+            return e[2]
     return default
 
 

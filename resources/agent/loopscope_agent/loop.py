@@ -5,12 +5,16 @@ run, so the one place ticks exist), `call_soon` / `call_at` / `_timer_handle_can
 (the ready queue and the timer heap), `create_task`, the selector loop's reader/writer
 registration and `call_exception_handler`.
 
-The hot path only appends to `self._ls_buf`: a scheduled handle is appended as itself, a
-handle about to run as `(handle, monotonic)`, everything else as a small tagged tuple.
-At the end of each tick `encode.encode_tick` turns that list into NDJSON; ids, labels and
-durations are all worked out there, once per tick, instead of once per handle.
+The hot path only appends: a handle about to run is appended to `self._ls_buf` as itself
+and its start time to the array `self._ls_rt` (no tuple, nothing for the garbage collector
+to track); everything else is a small tagged tuple in `_ls_buf`. A handle that only the
+buffer still holds after its run is swapped for its task's record (or, rarely, for its ids)
+so that it is freed exactly when bare asyncio frees it. At the end of each tick
+`LoopEncodeState.encode` turns the buffer into `batch` ops, runs of handles as columns;
+ids, labels and durations are all worked out there, once per tick, not once per handle.
 """
 
+import array
 import collections
 import heapq
 import itertools
@@ -49,6 +53,8 @@ T_TICK_END = 9
 T_EXEC_SUBMIT = 10
 T_CANCELLED_BY = 11
 T_RAN = 12
+T_TIMER = 13
+T_STEP = 14
 
 PHASE_IDLE = 0
 PHASE_SELECT = 1
@@ -74,14 +80,15 @@ class InstrumentedLoopMixin:
 
     def __init__(self, *args, **kwargs):
         self._ls_buf = []
+        self._ls_rt = array.array("d")
         self._ls_threadsafe = collections.deque()
         self._ls_paused = 0.0
         self._ls_tick = 0
         self._ls_id = new_id()
         self._ls_phase = PHASE_IDLE
-        self._ls_cur = None
         self._ls_blocked = None
         self._ls_blocked_at = None
+        self._ls_blocked_t0 = None
         self._ls_running = False
         self._ls_thread = None
         self._ls_flushed = 0.0
@@ -131,12 +138,14 @@ class InstrumentedLoopMixin:
         timer = super().call_at(when, callback, *args, context=context)
         _strip_agent_frame(timer._source_traceback)
         if self._ls_on:
-            self._ls_buf.append(timer)
+            self._ls_buf.append((T_TIMER, timer))
         return timer
 
     def _timer_handle_cancelled(self, handle):
         super()._timer_handle_cancelled(handle)
-        if self._ls_on:
+        # Only a timer still on the heap: asyncio.sleep cancels its timer after it fired,
+        # and one already moved to the ready queue is recorded when asyncio skips it.
+        if self._ls_on and handle._scheduled:
             self._ls_buf.append((T_CANCEL, handle, _mono()))
 
     def create_task(self, coro, **kwargs):
@@ -144,11 +153,11 @@ class InstrumentedLoopMixin:
             return super().create_task(coro, **kwargs)
         # Recorded before the task exists: a 3.12 eager task takes its first step inside
         # create_task, and its creation must come first in the trace.
-        entry = [T_CREATE, None, coro, hooks.current_task(self), hooks.creation_site(), _mono()]
-        self._ls_buf.append(entry)
+        cell = [None]
+        self._ls_buf.append((T_CREATE, cell, coro, hooks.current_task(self), hooks.creation_site(), _mono()))
         task = super().create_task(coro, **kwargs)
         _strip_agent_frame(getattr(task, "_source_traceback", None))
-        entry[1] = task
+        cell[0] = task
         return task
 
     # -- I/O watchers -------------------------------------------------------------------
@@ -219,10 +228,13 @@ class InstrumentedLoopMixin:
             return
         items = buf.copy()
         buf.clear()
+        rt = self._ls_rt
+        times = rt[:]
+        del rt[:]
         phase = self._ls_phase
         self._ls_phase = PHASE_AGENT
         try:
-            self._ls_state.encode(items, end_mono)
+            self._ls_state.encode(items, times, end_mono)
         except Exception as exc:
             self._ls_on = False
             hooks.disable_hook("event encoding", exc)
@@ -341,16 +353,22 @@ class InstrumentedLoopMixin:
         ready = self._ready
         n_ready = len(ready)
         append = buf.append
+        rt = self._ls_rt
+        tappend = rt.append
+        state = self._ls_state
+        hids = state.hids
+        tasks_get = state.tasks.get
         for _ in range(n_ready):
             handle = ready.popleft()
             if handle._cancelled:
                 append((T_SKIP, handle, _mono()))
                 continue
-            if ctl.check_handles:
+            check = ctl.check_handles
+            if check:
                 ctl.before_handle(handle)
-            self._ls_cur = entry = (handle, _mono())
             at = len(buf)
-            append(entry)
+            tappend(_mono())
+            append(handle)
             if self._debug:
                 try:
                     self._current_handle = handle
@@ -364,20 +382,35 @@ class InstrumentedLoopMixin:
                     self._current_handle = None
             else:
                 handle._run()
-            if ctl.check_handles:
-                ctl.after_handle(entry)
-            # Only we still hold the handle (this local, the entry, the argument): bare
-            # asyncio would free it, and with it perhaps a task whose __del__ reports
-            # "exception never retrieved". Resolve it now so it dies when it would.
+            if check and ctl.check_handles:
+                ctl.after_handle(handle, rt[-1] if rt else _mono())
+            # Who holds the handle now: the buffer, this local and the argument (3), plus
+            # `hids` when it has an id (4). Anything more is the program's. Bare asyncio
+            # would free it here, and with it perhaps a failed task whose __del__ reports
+            # "exception never retrieved": drop our reference now. (Only a hold, so only
+            # with `check`, writes the buffer out while a handle runs.)
             rc = _getrefcount(handle)
-            if rc <= 4 and len(buf) > at and buf[at] is entry and (rc <= 3 or handle in self._ls_state.hids):
+            if rc <= 4 and (not check or (len(buf) > at and buf[at] is handle)):
                 try:
-                    buf[at] = self._ls_state.resolve(entry)
-                except Exception as exc:
-                    self._ls_on = False
-                    hooks.disable_hook("event encoding", exc)
-        handle = entry = None
-        self._ls_cur = None
+                    if rc == 3:
+                        owner = getattr(handle._callback, "__self__", None)
+                        rec = tasks_get(id(owner))
+                        if rec is not None and owner._state == "PENDING":
+                            # The common case, a task step: its record is all the encoder
+                            # needs, and whether it now waits on something new.
+                            waiter = owner._fut_waiter
+                            buf[at] = rec if waiter is None or id(waiter) == rec[2] else (T_STEP, rec)
+                            waiter = None
+                        else:
+                            buf[at] = state.resolve(handle)
+                        owner = rec = None
+                    elif id(handle) in hids:
+                        buf[at] = state.resolve(handle)
+                except Exception:
+                    # A hostile callback: left as it is; the encoder meets the same error
+                    # and turns itself off with a notice.
+                    owner = rec = None
+        handle = None
         self._ls_phase = PHASE_IDLE
         now = _mono()
         append((T_TICK_END, tick, now))

@@ -1,7 +1,7 @@
 """The blocked-loop watchdog: a thread that notices a loop stuck inside one callback.
 
-It reads what the loop thread publishes anyway (`_ls_phase`, and `_ls_cur` = the
-`(handle, start)` entry of the running handle), so the loop pays nothing extra for it.
+It reads what the loop thread keeps anyway (`_ls_phase`; the running handle, the newest
+run in `_ls_buf`; its start time, the last of `_ls_rt`), so the loop pays nothing extra for it.
 While a handle has run longer than the threshold it reports `blocked` with the loop
 thread's live stack, again every half second; the loop writes `blocked.end` when the
 handle returns.
@@ -33,18 +33,40 @@ def _stack_of(thread_id):
     return [frame_info(f) for f in frames]
 
 
+def _running_handle(buf):
+    """The handle the loop runs now: the newest run in its buffer, which is a handle (not
+    yet a record or a tuple) until it returns. Read from another thread: the list only
+    grows while the loop runs handles."""
+    from asyncio import events
+
+    try:
+        for k in range(len(buf) - 1, max(-1, len(buf) - 4096), -1):
+            e = buf[k]
+            if type(e) is tuple or type(e) is list:
+                continue
+            return e if isinstance(e, events.Handle) else None
+    except IndexError:
+        pass
+    return None
+
+
 def _check(loop, now, threshold):
     from .loop import PHASE_RUN
 
-    entry = loop._ls_cur
-    if entry is None or loop._ls_phase != PHASE_RUN:
+    if loop._ls_phase != PHASE_RUN:
         return
-    handle, t0 = entry
+    try:
+        t0 = loop._ls_rt[-1]
+    except IndexError:
+        return
     elapsed = now - t0
     if elapsed < threshold:
         return
+    handle = _running_handle(loop._ls_buf)
+    if handle is None:
+        return
     reported = loop._ls_blocked_at
-    if loop._ls_blocked is entry and reported is not None and now - reported < REPEAT_S:
+    if loop._ls_blocked is handle and reported is not None and now - reported < REPEAT_S:
         return
     thread = loop._ls_thread
     thread_id = getattr(thread, "ident", None)
@@ -63,8 +85,9 @@ def _check(loop, now, threshold):
         if rec is not None and rec[1]() is owner:
             task = rec[0]
     stack = _stack_of(thread_id)
-    first = loop._ls_blocked is not entry
-    loop._ls_blocked = entry
+    first = loop._ls_blocked is not handle
+    loop._ls_blocked = handle
+    loop._ls_blocked_t0 = t0
     loop._ls_blocked_at = now
     event = {
         "type": ev.BLOCKED, "t": round(t0 - loop._ls_paused + elapsed, 6), "loop": loop._ls_id,

@@ -17,7 +17,8 @@ export const BatchOp = {
   Timer: 6,
   TickEnd: 7,
   Sleep: 8,
-  Wait: 9
+  Wait: 9,
+  Runs: 10
 } as const
 
 type Op = readonly unknown[]
@@ -98,6 +99,12 @@ export class BatchExpander {
           out.push({ type: 'handle.end', t: at(end), loop, handle, dur: dur / 1e6 })
           break
         }
+        case BatchOp.Runs: {
+          const r = expandRuns(op, cur, tick, loop, at, out)
+          cur = r.cur
+          end = r.end
+          break
+        }
         case BatchOp.Select:
           cur += n(1)
           out.push({
@@ -162,6 +169,98 @@ export class BatchExpander {
   }
 }
 
+const nums = (v: unknown): number[] =>
+  Array.isArray(v) ? (v as unknown[]).map((x) => (typeof x === 'number' ? x : 0)) : []
+
+/** [handle, cb, task] of each run of a `runs` op, in order: the handles named in `known`,
+ * the others numbered on from the op's first id. */
+export function runColumns(op: Op): number[][] {
+  const cbs = nums(op[3])
+  const tasks = nums(op[4])
+  const known = new Map<number, number>()
+  const k = nums(op[5])
+  for (let i = 0; i + 1 < k.length; i += 2) known.set(k[i], k[i + 1])
+  let fresh = typeof op[1] === 'number' ? op[1] : 0
+  const runs: number[][] = []
+  const count = Array.isArray(op[2]) ? op[2].length : 0
+  for (let i = 0; i < count; i++) {
+    let handle = known.get(i)
+    if (handle === undefined) handle = fresh++
+    runs.push([handle, cbs[i] ?? 0, tasks[i] ?? 0])
+  }
+  return runs
+}
+
+/** `[10, firstId, dts, cbs, tasks, known, timers, sleeps, waits, dur]`: consecutive runs as columns. */
+function expandRuns(
+  op: Op,
+  start: number,
+  tick: number,
+  loop: number,
+  at: (us: number) => number,
+  out: TraceEvent[]
+): { cur: number; end: number } {
+  const dts = nums(op[2])
+  const timerCols = nums(op[6])
+  const timers = new Map<number, number[][]>()
+  for (let k = 0; k + 4 < timerCols.length; k += 5) {
+    const list = timers.get(timerCols[k]) ?? []
+    list.push(timerCols.slice(k + 1, k + 5))
+    timers.set(timerCols[k], list)
+  }
+  const sleepCols = nums(op[7])
+  const sleeps = new Map<number, number>()
+  for (let k = 0; k + 1 < sleepCols.length; k += 2) sleeps.set(sleepCols[k], sleepCols[k + 1])
+  const waitCols = Array.isArray(op[8]) ? (op[8] as unknown[]) : []
+  const waits = new Map<number, Awaiting>()
+  for (let k = 0; k + 1 < waitCols.length; k += 2) {
+    const w = waitCols[k + 1]
+    if (typeof waitCols[k] === 'number' && w !== null && typeof w === 'object')
+      waits.set(waitCols[k] as number, w as Awaiting)
+  }
+  const lastDur = typeof op[9] === 'number' ? op[9] : 0
+  const runs = runColumns(op)
+  let cur = start
+  let end = start
+  for (let i = 0; i < runs.length; i++) {
+    const [handle, cb, task] = runs[i]
+    cur += dts[i]
+    const dur = i + 1 < dts.length ? dts[i + 1] : lastDur
+    end = cur + dur
+    out.push({ type: 'handle.begin', t: at(cur), loop, handle, cb, task: task || null, tick })
+    out.push({ type: 'handle.end', t: at(end), loop, handle, dur: dur / 1e6 })
+    const scheduled = timers.get(i)
+    if (scheduled) {
+      for (const [timer, timerCb, when, timerTask] of scheduled) {
+        out.push({
+          type: 'timer.schedule',
+          t: at(cur),
+          loop,
+          handle: timer,
+          cb: timerCb,
+          when: at(cur + when),
+          task: timerTask || null
+        })
+      }
+    }
+    const sleep = sleeps.get(i)
+    if (sleep !== undefined) {
+      out.push({
+        type: 'task.state',
+        t: at(end),
+        loop,
+        task,
+        state: 'waiting',
+        awaiting: { kind: 'sleep', ref: sleep, label: SLEEP_LABEL }
+      })
+    } else {
+      const wait = waits.get(i)
+      if (wait) out.push({ type: 'task.state', t: at(end), loop, task, state: 'waiting', awaiting: wait })
+    }
+  }
+  return { cur, end }
+}
+
 /** [handle, cb, task] of the first k handles run (or skipped) in the tick that starts at ops[start]. */
 function readyPrefix(ops: readonly unknown[], start: number, k: number): number[][] {
   const found: number[][] = []
@@ -169,7 +268,12 @@ function readyPrefix(ops: readonly unknown[], start: number, k: number): number[
     const op = ops[i]
     if (!Array.isArray(op)) continue
     if (op[0] === BatchOp.Run) found.push([op[3], op[4], op[5]])
-    else if (op[0] === BatchOp.Skip) found.push([op[2], op[3], op[4]])
+    else if (op[0] === BatchOp.Runs) {
+      for (const run of runColumns(op)) {
+        if (found.length >= k) break
+        found.push(run)
+      }
+    } else if (op[0] === BatchOp.Skip) found.push([op[2], op[3], op[4]])
     else if (op[0] === BatchOp.TickEnd) break
   }
   return found
