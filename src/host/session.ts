@@ -3,7 +3,7 @@
 // agent's events, send it commands, and report its end exactly once — after the last of
 // its output, never leaving a "running" state or a zombie behind.
 
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn as nodeSpawn, type ChildProcess } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -66,6 +66,10 @@ export interface SessionOptions {
   stopDeadlineMs?: number
   /** After the process exits, how long to wait for its pipes to drain (held open by its children). */
   drainMs?: number
+  /** Whose process model Stop follows (default: this machine's); lets tests drive the Windows branch. */
+  platform?: NodeJS.Platform
+  /** Runs a command to its end and gives its exit code (null: it did not run); Stop on Windows runs taskkill. */
+  runCommand?: (file: string, args: string[]) => Promise<number | null>
 }
 
 export class Session {
@@ -88,6 +92,7 @@ export class Session {
   private readonly parser: AgentStreamParser
   private readonly clock: Clock
   private readonly kill: (pid: number, signal: NodeJS.Signals | 0) => void
+  private readonly platform: NodeJS.Platform
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id
@@ -95,6 +100,7 @@ export class Session {
     this.script = opts.request.script
     this.clock = opts.clock ?? systemClock
     this.kill = opts.kill ?? ((pid, signal) => process.kill(pid, signal))
+    this.platform = opts.platform ?? process.platform
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
     this.parser = new AgentStreamParser({
       onHeader: (header) => {
@@ -394,17 +400,37 @@ export class Session {
   private signalGroup(signal: NodeJS.Signals): boolean {
     if (this.pid === null) return false
     try {
-      if (process.platform === 'win32') this.child?.kill(signal)
-      else this.kill(-this.pid, signal)
+      if (this.platform === 'win32') return this.signalTreeWindows(signal)
+      this.kill(-this.pid, signal)
       return true
     } catch {
       return false
     }
   }
 
+  /**
+   * Windows has no process groups and no SIGTERM: Node's kill() is TerminateProcess of the
+   * program alone, and the job object libuv puts it in closes only when this process exits
+   * (and lets the program's own children break away). So Stop runs taskkill /T, which walks
+   * the program's tree by parent pid: without /F first (a close request, which programs with
+   * a window honour), then with /F. Only while the program's exit is unseen: Node still holds
+   * its process handle then, so the pid cannot yet name another process.
+   */
+  private signalTreeWindows(signal: NodeJS.Signals): boolean {
+    if (signal !== 'SIGTERM' && signal !== 'SIGKILL') return this.child?.kill(signal) ?? false
+    if (this.pid === null || this.exitInfo !== null) return false
+    const force = signal === 'SIGKILL'
+    const run = this.opts.runCommand ?? runQuietly
+    void run('taskkill', ['/PID', String(this.pid), '/T', ...(force ? ['/F'] : [])]).then((code) => {
+      // taskkill missing or refused: end the program itself at least.
+      if (force && code !== 0 && this.exitInfo === null) this.child?.kill('SIGKILL')
+    })
+    return true
+  }
+
   private groupAlive(): boolean {
     if (this.pid === null) return false
-    if (process.platform === 'win32') return this.exitInfo === null
+    if (this.platform === 'win32') return this.exitInfo === null
     try {
       this.kill(-this.pid, 0)
       return true
@@ -413,6 +439,15 @@ export class Session {
       return (err as NodeJS.ErrnoException).code === 'EPERM'
     }
   }
+}
+
+function runQuietly(file: string, args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    execFile(file, args, { windowsHide: true, timeout: 10_000 }, (err) => {
+      if (!err) resolve(0)
+      else resolve(typeof err.code === 'number' ? err.code : null)
+    })
+  })
 }
 
 export function describeExit(exit: ExitInfo): string {
