@@ -64,7 +64,7 @@ export class ConsoleFeed {
   private readonly requestFrame: (cb: () => void) => number
   private readonly cancelFrame: (id: number) => void
   private readonly now: () => number
-  /** Chunks of the source already handed to the terminal. */
+  /** Chunks of the source already handed to the terminal (or skipped), counting dropped ones. */
   private written = 0
   /** The formatted text of the chunk being written, and how much of it has been written. */
   private current = ''
@@ -78,10 +78,16 @@ export class ConsoleFeed {
   /** Batches written so far and the largest, for the tests and the flood measurements. */
   readonly stats = { batches: 0, chars: 0, largestBatch: 0 }
 
+  /**
+   * `source` gives the chunks kept now; `dropped`, how many older ones were dropped from its
+   * front (the model keeps the newest output within a cap). A feed that fell behind a drop
+   * says so in the terminal and goes on with what is kept.
+   */
   constructor(
     private readonly term: FeedTerminal,
     private readonly source: () => readonly FeedChunk[],
-    options: ConsoleFeedOptions = {}
+    options: ConsoleFeedOptions = {},
+    private readonly dropped: () => number = () => 0
   ) {
     this.budgetMs = options.frameBudgetMs ?? FEED_DEFAULTS.frameBudgetMs
     this.slice = options.slice ?? FEED_DEFAULTS.slice
@@ -122,15 +128,30 @@ export class ConsoleFeed {
   }
 
   private hasPending(): boolean {
-    return this.currentAt < this.current.length || this.written < this.source().length
+    return this.currentAt < this.current.length || this.written < this.dropped() + this.source().length
   }
 
   /** The next at most `max` characters not yet written, or '' when there are none. */
   private nextPiece(max: number): string {
     const chunks = this.source()
+    const dropped = this.dropped()
     while (this.currentAt >= this.current.length) {
-      if (this.written >= chunks.length) return ''
-      this.current = formatChunk(chunks[this.written++], this.atLineStart)
+      if (this.written < dropped) {
+        const skipped = dropped - this.written
+        this.written = dropped
+        this.current = formatChunk(
+          {
+            stream: 'notice',
+            data: `${skipped} older pieces of output were dropped before they could be shown (the window keeps the newest output)`,
+            level: 'warning'
+          },
+          this.atLineStart
+        )
+        this.currentAt = 0
+        continue
+      }
+      if (this.written >= dropped + chunks.length) return ''
+      this.current = formatChunk(chunks[this.written++ - dropped], this.atLineStart)
       this.currentAt = 0
     }
     const text = this.current

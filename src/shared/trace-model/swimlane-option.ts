@@ -141,8 +141,14 @@ function awaitArrows(model: TraceModel, rows: LaneRow[], spans: SpanItem[]): num
   return out
 }
 
-function laneLabel(row: LaneRow): string {
-  const indent = '  '.repeat(row.depth)
+/**
+ * Nesting deeper than this is not indented further: a chain of tasks each spawned by the last
+ * would push its labels out of the label column (and cost a string as long as the chain).
+ */
+const MAX_INDENT = 8
+
+export function laneLabel(row: LaneRow): string {
+  const indent = '  '.repeat(Math.min(row.depth, MAX_INDENT))
   const twisty = row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : row.kind === 'task' ? '  ' : ''
   const label = row.label.length > 26 ? `${row.label.slice(0, 25)}…` : row.label
   return `${indent}${twisty}${label}`

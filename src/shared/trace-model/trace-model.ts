@@ -5,7 +5,7 @@
 
 import type { Awaiting, Frame, TaskStateName, TraceEvent, TraceHeader, EventOf } from '../trace-types'
 import { BatchExpander } from './batch'
-import { F64Column, I32Column, StringTable, lowerBound } from './columns'
+import { DenseNumberMap, F64Column, I32Column, StringTable, lowerBound } from './columns'
 import { shortSite } from './format'
 import { DeltaLog, DeltaOp, QueueState, encodeIo, type QueueSnapshot } from './queue-state'
 import { MarkerStore, SpanStore } from './span-store'
@@ -27,6 +27,9 @@ import {
 export const KEYFRAME_EVERY = 256
 /** Newest state-history entries kept per task. */
 export const TASK_HISTORY_LIMIT = 500
+/** Console output the model keeps (characters): far more than the console's 10,000-line
+ * scrollback shows, bounded so that a program printing without end cannot exhaust the page. */
+export const CONSOLE_CAP_CHARS = 8 * 1024 * 1024
 
 const TERMINAL: ReadonlySet<TaskDisplayState> = new Set(['done', 'failed', 'cancelled'])
 
@@ -50,20 +53,30 @@ export class TraceModel {
   readonly loops = new Map<number, LoopInfo>()
   readonly tasks = new Map<number, TaskInfo>()
   readonly problems: Problem[] = []
+  /** The newest console output, at most about CONSOLE_CAP_CHARS characters of it. */
   readonly console: ConsoleChunk[] = []
+  /** Chunks dropped from the front of `console` to keep it within the cap (oldest first). */
+  consoleDropped = 0
+  /** Characters of output dropped with them. */
+  consoleDroppedChars = 0
+  private consoleChars = 0
   /** Wait spans on other tasks (awaiting a task or a gather): span index → awaited task ids. */
   readonly awaitedBy = new Map<number, number[]>()
 
   /** Bumped whenever lanes or tasks are added (views that only list lanes can skip redraws). */
   structureVersion = 0
+  /** Bumped whenever a lane is added or relabelled: the lane order and labels are cached on it. */
+  laneVersion = 0
+  /** Tasks created and not yet done, failed or cancelled. */
+  liveTaskCount = 0
   /** The loop of the newest tick: the one the views follow by default. */
   activeLoop: number | null = null
   paused: EventOf<'paused'> | null = null
   exit: { code: number | null; signal: string | null; t: number } | null = null
 
   private readonly callbacks = new Map<number, { label: string; site: string | null }>()
-  private readonly handleCb = new Map<number, number>()
-  private readonly handleTask = new Map<number, number>()
+  private readonly handleCb = new DenseNumberMap()
+  private readonly handleTask = new DenseNumberMap()
   private readonly laneByKey = new Map<string, number>()
   private readonly taskOpenSpan = new Map<number, number>()
   private readonly pendingAwait = new Map<number, Awaiting>()
@@ -249,7 +262,7 @@ export class TraceModel {
         this.problem(e, t)
         break
       case 'notice':
-        this.console.push({ stream: 'notice', data: e.message, t, level: e.level })
+        this.pushConsole({ stream: 'notice', data: e.message, t, level: e.level })
         break
       case 'paused':
         this.paused = e
@@ -265,7 +278,7 @@ export class TraceModel {
         break
       case 'dropped':
         this.dropped += e.count
-        this.console.push({
+        this.pushConsole({
           stream: 'notice',
           data: `the agent dropped ${e.count} events (its buffer was full); the picture has gaps`,
           t,
@@ -273,7 +286,7 @@ export class TraceModel {
         })
         break
       case 'output':
-        this.console.push({ stream: e.stream === 'stderr' ? 'stderr' : 'stdout', data: e.data, t })
+        this.pushConsole({ stream: e.stream === 'stderr' ? 'stderr' : 'stdout', data: e.data, t })
         break
       case 'exit':
         this.exit = { code: e.code, signal: e.signal, t: this.now }
@@ -286,6 +299,21 @@ export class TraceModel {
   }
 
   // ---- queries -------------------------------------------------------------------------
+
+  /** Appends to the console, dropping the oldest output (in one splice) past the cap. */
+  pushConsole(chunk: ConsoleChunk): void {
+    this.console.push(chunk)
+    this.consoleChars += chunk.data.length
+    if (this.consoleChars <= CONSOLE_CAP_CHARS) return
+    const target = CONSOLE_CAP_CHARS * 0.75
+    let k = 0
+    let chars = this.consoleChars
+    while (k < this.console.length - 1 && chars > target) chars -= this.console[k++].data.length
+    this.consoleDroppedChars += this.consoleChars - chars
+    this.console.splice(0, k)
+    this.consoleDropped += k
+    this.consoleChars = chars
+  }
 
   callbackLabel(cb: number): string {
     return this.callbacks.get(cb)?.label ?? `callback #${cb}`
@@ -455,6 +483,7 @@ export class TraceModel {
       const first = this.loops.values().next().value as LoopInfo
       this.lanes[first.selectLane].label = `selector wait · loop ${first.id}`
       this.lanes[first.callbacksLane].label = `callbacks · loop ${first.id}`
+      this.laneVersion++
     }
     this.structureVersion++
     return loop
@@ -484,6 +513,7 @@ export class TraceModel {
     })
     this.laneByKey.set(key, index)
     this.structureVersion++
+    this.laneVersion++
     return index
   }
 
@@ -499,7 +529,7 @@ export class TraceModel {
     }
     this.newLoop(e.loop, e.thread, e.threadName, e.cls, e.instrumented !== false, t)
     if (e.instrumented === false) {
-      this.console.push({
+      this.pushConsole({
         stream: 'notice',
         data: `loop ${e.loop} (${e.cls}) is not instrumented; its tasks cannot be drawn`,
         t,
@@ -556,6 +586,8 @@ export class TraceModel {
       this.lanes[task.lane].spans.push(span)
       task.steps++
       if (task.state !== 'running') this.pushHistory(task, t, tick, 'running')
+      // A step reported after the task's end (out-of-order input) makes it live again.
+      if (TERMINAL.has(task.state)) this.liveTaskCount++
       task.state = 'running'
       task.awaiting = null
     } else {
@@ -668,6 +700,7 @@ export class TraceModel {
       endT: null
     }
     this.tasks.set(e.task, task)
+    this.liveTaskCount++
     this.markers.add(t, lane, MarkerKind.Created, e.task)
     const w = this.spans.add(
       t,
@@ -720,6 +753,7 @@ export class TraceModel {
     task.state = state
     task.awaiting = null
     task.endT = t
+    this.liveTaskCount--
     if (e.result !== undefined) task.result = e.result
     if (e.exc) task.exc = e.exc
     if (e.cancelMsg !== undefined) task.cancelMsg = e.cancelMsg

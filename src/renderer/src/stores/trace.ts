@@ -26,6 +26,16 @@ export interface TaskRow {
   seq: number
 }
 
+/** A stream quiet for this long (ms) has its next batch shown at once rather than at the next frame. */
+const QUIET_MS = 30
+/** Events in one publish above which the stream is a flood, and how often (ms) one is published then. */
+const FLOOD_EVENTS = 1000
+const FLOOD_PUBLISH_MS = 33
+/** How often the tables follow the trace during a flood of events. */
+const TABLE_INTERVAL_MS = 100
+/** Events between two table updates above which the stream counts as a flood. */
+const TABLE_FLOOD_EVENTS = 200
+
 export const useTraceStore = defineStore('trace', () => {
   const model = shallowRef(markRaw(new TraceModel()))
   /**
@@ -33,6 +43,12 @@ export const useTraceStore = defineStore('trace', () => {
    * up to here. Bumped once per animation frame however many batches arrived in it.
    */
   const version = ref(0)
+  /**
+   * `version` for the tables (tasks, ready queue, timers, I/O): it follows every publish while
+   * events trickle in, and at most TABLE_INTERVAL_MS apart in a flood, when rebuilding and
+   * laying out hundreds of rows each frame would cost more than the events themselves.
+   */
+  const tableVersion = ref(0)
   const structureVersion = ref(0)
   const sessionId = ref<number | null>(null)
   const header = shallowRef<TraceHeader | null>(null)
@@ -70,7 +86,13 @@ export const useTraceStore = defineStore('trace', () => {
     notices = 0
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
+    if (tableTimer) clearTimeout(tableTimer)
+    tableTimer = null
+    flooding = false
+    tableAt = -Infinity
+    tableSeen = 0
     version.value = 0
+    tableVersion.value = 0
     structureVersion.value = 0
   }
 
@@ -82,13 +104,64 @@ export const useTraceStore = defineStore('trace', () => {
   let publishFrame = 0
   let notices = 0
   function publish(): void {
+    const now = performance.now()
+    // In a flood every view would change every frame; every other frame is plenty, and the
+    // frames between go to taking in events.
+    if (flooding && now - lastPublishAt < FLOOD_PUBLISH_MS - 8) {
+      publishFrame = requestAnimationFrame(publish)
+      return
+    }
     publishFrame = 0
+    lastPublishAt = now
+    flooding = received + notices - version.value > FLOOD_EVENTS
     version.value = received + notices
     structureVersion.value = model.value.structureVersion
+    publishTables()
+  }
+
+  let tableTimer: ReturnType<typeof setTimeout> | null = null
+  let tableAt = -Infinity
+  let tableSeen = 0
+  function publishTables(): void {
+    if (tableTimer) return
+    const now = performance.now()
+    const wait = TABLE_INTERVAL_MS - (now - tableAt)
+    const flood = version.value - tableSeen > TABLE_FLOOD_EVENTS
+    if (wait <= 0 || !flood || typeof requestAnimationFrame !== 'function') {
+      tableAt = now
+      tableSeen = version.value
+      tableVersion.value = version.value
+      return
+    }
+    tableTimer = setTimeout(() => {
+      tableTimer = null
+      tableAt = performance.now()
+      tableSeen = version.value
+      tableVersion.value = version.value
+    }, wait)
   }
   function schedulePublish(): void {
-    if (typeof requestAnimationFrame !== 'function') publish()
-    else if (!publishFrame) publishFrame = requestAnimationFrame(publish)
+    if (typeof requestAnimationFrame !== 'function') {
+      publish()
+      return
+    }
+    if (publishFrame) return
+    publishFrame = requestAnimationFrame(publish)
+    // After a quiet spell the first batch is shown at once, at the end of the task that
+    // brought it, instead of up to a frame later; the frame requested above takes whatever
+    // follows it. A flood keeps a frame pending, so it is still published once per frame.
+    const now = performance.now()
+    if (now - lastPublishAt >= QUIET_MS) {
+      lastPublishAt = now
+      queueMicrotask(publishNow)
+    }
+  }
+  let lastPublishAt = -Infinity
+  let flooding = false
+  function publishNow(): void {
+    version.value = received + notices
+    structureVersion.value = model.value.structureVersion
+    publishTables()
   }
 
   function ingestBatch(batch: TraceBatch): void {
@@ -105,7 +178,7 @@ export const useTraceStore = defineStore('trace', () => {
       events = events.slice(received - batch.from)
     } else if (batch.from > received) {
       gaps.value += batch.from - received
-      m.console.push({
+      m.pushConsole({
         stream: 'notice',
         data: `${batch.from - received} events were lost in transit`,
         t: m.now,
@@ -120,7 +193,7 @@ export const useTraceStore = defineStore('trace', () => {
 
   /** A line of Loopscope's own in the console (not from the program). */
   function notice(message: string, level: 'info' | 'warning' | 'error' = 'info'): void {
-    model.value.console.push({ stream: 'notice', data: message, t: model.value.now, level })
+    model.value.pushConsole({ stream: 'notice', data: message, t: model.value.now, level })
     notices++
     schedulePublish()
   }
@@ -184,7 +257,7 @@ export const useTraceStore = defineStore('trace', () => {
   }
 
   const queues = computed<QueueSnapshot>(() => {
-    void version.value
+    void tableVersion.value
     const loop = followedLoop.value
     if (loop === null) return { ready: [], timers: [], io: [] }
     return cursorTick.value === null
@@ -193,7 +266,7 @@ export const useTraceStore = defineStore('trace', () => {
   })
 
   const taskRows = computed<TaskRow[]>(() => {
-    void version.value
+    void tableVersion.value
     const m = model.value
     const at = cursorT.value
     const rows: TaskRow[] = []
@@ -226,10 +299,7 @@ export const useTraceStore = defineStore('trace', () => {
 
   const liveTasks = computed(() => {
     void version.value
-    let n = 0
-    for (const t of model.value.tasks.values())
-      if (t.state !== 'done' && t.state !== 'failed' && t.state !== 'cancelled') n++
-    return n
+    return model.value.liveTaskCount
   })
 
   const problems = computed(() => {
@@ -279,6 +349,7 @@ export const useTraceStore = defineStore('trace', () => {
   return {
     model,
     version,
+    tableVersion,
     structureVersion,
     sessionId,
     header,

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { setActivePinia } from 'pinia'
+import { createTestingPinia } from '@pinia/testing'
+import { useTraceStore } from '../../src/renderer/src/stores/trace'
+import { parseNdjson } from '../../src/shared/trace-model/ndjson'
+import type { TraceEvent } from '../../src/shared/trace-types'
+import { fixtureText } from './model-helpers'
+
+const recorded = parseNdjson(fixtureText('model-recorded-welcome.ndjson'))
+
+/** `n` plain callbacks, each a handle begin and end: a flood is made of many of these. */
+function callbacks(from: number, n: number): TraceEvent[] {
+  const out: TraceEvent[] = []
+  for (let i = 0; i < n; i++) {
+    const t = (from + i) * 1e-4
+    out.push({ type: 'handle.begin', t, loop: 1, handle: from + i + 100, cb: 1, tick: 0 })
+    out.push({ type: 'handle.end', t: t + 5e-5, loop: 1, handle: from + i + 100, dur: 5e-5 })
+  }
+  return out
+}
+
+describe('when the trace store tells the views about new data', () => {
+  let frames: FrameRequestCallback[]
+
+  beforeEach(() => {
+    setActivePinia(createTestingPinia({ stubActions: false, createSpy: vi.fn }))
+    frames = []
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb))
+    vi.stubGlobal('cancelAnimationFrame', () => {})
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
+
+  it('shows a batch that follows a quiet spell at the end of the task that brought it, not a frame later', async () => {
+    const store = useTraceStore()
+    vi.advanceTimersByTime(1000)
+    store.ingestBatch({ session: 1, from: 0, events: recorded.events.slice(0, 40) })
+    expect(store.version).toBe(0)
+    await Promise.resolve()
+    expect(store.version).toBe(40)
+    expect(store.taskRows.length).toBeGreaterThan(0)
+    // The frame asked for meanwhile takes whatever came after.
+    store.ingestBatch({ session: 1, from: 40, events: recorded.events.slice(40, 60) })
+    await Promise.resolve()
+    expect(store.version).toBe(40)
+    frames.shift()!(0)
+    expect(store.version).toBe(60)
+  })
+
+  it('updates the tables at most every 100 ms in a flood, and with the newest data at the end', async () => {
+    const store = useTraceStore()
+    const head: TraceEvent[] = [
+      { type: 'loop.start', t: 0, loop: 1, thread: 1, threadName: 'MainThread', cls: 'L' },
+      { type: 'callback', t: 0, loop: 1, cb: 1, label: 'cb', site: null }
+    ]
+    let from = 0
+    const send = (events: TraceEvent[]): void => {
+      store.ingestBatch({ session: 1, from, events })
+      from += events.length
+    }
+    send(head)
+    await Promise.resolve()
+    const tablesAt: number[] = [store.tableVersion]
+    // 30 frames of 1,000 events each, 16 ms apart.
+    for (let f = 0; f < 30; f++) {
+      send(callbacks(f * 500, 500))
+      vi.advanceTimersByTime(16)
+      frames.shift()?.(0)
+      if (store.tableVersion !== tablesAt[tablesAt.length - 1]) tablesAt.push(store.tableVersion)
+    }
+    expect(store.version).toBe(from)
+    // 480 ms of flood: a handful of table updates, not one per frame.
+    expect(tablesAt.length).toBeLessThanOrEqual(7)
+    expect(tablesAt.length).toBeGreaterThanOrEqual(4)
+    vi.advanceTimersByTime(100)
+    expect(store.tableVersion).toBe(store.version)
+  })
+
+  it('updates the tables with every publish while events only trickle in', async () => {
+    const store = useTraceStore()
+    let from = 0
+    for (let k = 0; k < 5; k++) {
+      store.ingestBatch({ session: 1, from, events: recorded.events.slice(from, from + 10) })
+      from += 10
+      vi.advanceTimersByTime(16)
+      frames.shift()?.(0)
+      await Promise.resolve()
+      expect(store.tableVersion).toBe(store.version)
+    }
+  })
+})
