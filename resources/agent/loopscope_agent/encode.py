@@ -7,6 +7,7 @@ the loop did begins), task states read without side effects (`_state`, `_fut_wai
 """
 
 import asyncio
+import collections
 import functools
 import itertools
 import operator
@@ -26,6 +27,11 @@ from .writer import dumps, get_writer
 _TimerHandle = asyncio.TimerHandle
 _FunctionType = types.FunctionType
 _sub = operator.sub
+_mul = operator.mul
+_is = operator.is_
+_repeat = itertools.repeat
+_islice = itertools.islice
+_consume = collections.deque
 _item0 = operator.itemgetter(0)
 _item3 = operator.itemgetter(3)
 _TASK_TYPES = tuple({tasks.Task, getattr(tasks, "_PyTask", tasks.Task)})
@@ -446,22 +452,23 @@ class LoopEncodeState:
         # index there, blocked?, handle id, start), or None.
         pend = None
         n = 0
-        skip = 0
         nbuf = len(buf)
-        for i, e in enumerate(buf):
-            if i < skip:
-                continue
+        # Which entries are task records (steps that changed nothing), found in C.
+        is_rec = list(map(_is, map(type, buf), _repeat(list)))
+        entries = enumerate(buf)
+        for i, e in entries:
             te = type(e)
             if te is list and not forced and (chunk is None or n < RUN_BLOCK_MAX - 1):
                 # Task steps that changed nothing, one after another (the common case):
                 # whole columns at once, with C-level maps instead of a loop per run.
-                k = i + 1
                 limit = min(nbuf, i + RUN_BLOCK_MAX - (n if chunk is not None else 0))
-                while k < limit and type(buf[k]) is list:
-                    k += 1
+                try:
+                    k = is_rec.index(False, i + 1, limit)
+                except ValueError:
+                    k = limit
                 block = buf[i:k]
                 count = k - i
-                us = [int((t - base) * 1e6) for t in rt[j:j + count]]
+                us = list(map(int, map(_mul, map(_sub, rt[j:j + count], _repeat(base)), _repeat(1e6))))
                 j += count
                 if pend is not None:
                     m = rt[j - count]
@@ -489,7 +496,9 @@ class LoopEncodeState:
                 n += count
                 prev = chunk
                 last = prev_us = us[-1]
-                skip = k
+                if count > 1:
+                    # Past the block, at C speed.
+                    _consume(_islice(entries, count - 1), maxlen=0)
                 continue
             if te is not tuple or e[0] == T_RAN or e[0] == T_STEP:
                 # -- a run: a task record (a task step, the handle already freed), a
