@@ -17,12 +17,18 @@ import {
   type TraceExportFormat
 } from '@shared/api'
 import type { AgentCommand, Breakpoints } from '@shared/agent-protocol'
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '@shared/trace-types'
+import {
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type ExitEvent,
+  type TraceEvent,
+  type TraceHeader
+} from '@shared/trace-types'
 import { API_PARAM_SCHEMAS } from './api-schemas'
 import { Batcher } from './batcher'
 import { systemClock, type Clock } from './clock'
 import { DEFAULT_PYTHON, Session } from './session'
-import { readTraceFile } from './trace-reader'
+import { readTraceFile, streamTraceFile, type TraceStreamEnd } from './trace-reader'
 import { TraceWriter } from './trace-writer'
 import { toChromeTrace } from '@shared/export/chrome-trace'
 import { EXPORT_MIME, exportFileName } from '@shared/export/export-file'
@@ -98,6 +104,8 @@ interface Active {
 export class ApiServer {
   private readonly transports = new Set<ApiTransport>()
   private active: Active | null = null
+  /** A saved trace still being read and replayed. */
+  private replay: { id: number; cancel(): void } | null = null
   private nextSessionId = 1
   private breakpoints: Breakpoints | null = null
   private disposed = false
@@ -294,53 +302,106 @@ export class ApiServer {
     return { id, script: req.script, python, state: 'starting', kept: false }
   }
 
+  /**
+   * Replays a saved trace while it is still being read: events go out in large batches as
+   * the file is parsed, so the view starts drawing at once instead of after the whole file.
+   * The call itself waits only for the first line that makes sense (the header, or an event
+   * of a trace whose start is missing), so a file that is not a trace is still refused.
+   */
   async openTrace(path: string): Promise<SessionInfo> {
-    let result
+    // Events parsed before the replay's batcher exists wait here, in order.
+    const early: TraceEvent[] = []
+    let into: ((e: TraceEvent) => void) | null = null
+    let exit: ExitEvent | null = null
+    let lastT = 0
+    let firstHeader: TraceHeader | null = null
+    let started = (): void => undefined
+    const begun = new Promise<void>((resolve) => (started = resolve))
+    const stream = streamTraceFile(
+      path,
+      {
+        header: (h) => {
+          firstHeader = h
+          started()
+        },
+        event: (e) => {
+          if (e.type === 'exit') exit = e
+          lastT = e.t
+          if (into) into(e)
+          else early.push(e)
+          started()
+        }
+      },
+      { maxEvents: MAX_REPLAY_EVENTS }
+    )
+    let end: TraceStreamEnd | null
     try {
-      result = await readTraceFile(path, { maxEvents: MAX_REPLAY_EVENTS })
+      end = await Promise.race([begun.then(() => null), stream.done])
     } catch (err) {
       throw new ApiError(`Cannot open trace ${path}: ${(err as Error).message}`)
     }
-    if (!result.header && result.events.length === 0) {
-      throw new ApiError(`${path} is not a Loopscope trace${result.message ? ` (${result.message})` : ''}.`)
+    if (end && !end.header && end.events === 0) {
+      throw new ApiError(`${path} is not a Loopscope trace${end.message ? ` (${end.message})` : ''}.`)
     }
+    // By the first event the header is settled: one after it would not count.
+    const header = firstHeader as TraceHeader | null
     await this.stopActive()
     this.recent.add('trace', path)
     const id = this.nextSessionId++
     this.rememberTrace(id, path)
-    const exit = [...result.events].reverse().find((e) => e.type === 'exit')
-    setImmediate(() => {
-      this.pushStatus({ session: id, state: 'running' })
-      // A saved trace is all there at once: few large batches let the views draw it a few
-      // times instead of once per small batch as it grows (each draw walks what is there).
-      const batcher = new Batcher({
-        session: id,
-        clock: this.clock,
-        flush: (b) => this.pushBatch(b),
-        maxEvents: REPLAY_BATCH_EVENTS
-      })
-      if (result.header) batcher.setHeader(result.header)
-      for (const e of result.events) batcher.push(e)
-      if (result.message)
-        batcher.push({
-          type: 'notice',
-          t: result.events.at(-1)?.t ?? 0,
-          level: 'warning',
-          message: result.message
-        })
-      batcher.close()
+    let batcher: Batcher | null = null
+    let finished = false
+    const finish = (message: string | null): void => {
+      if (finished) return
+      finished = true
+      if (this.replay?.id === id) this.replay = null
+      if (batcher && message) batcher.push({ type: 'notice', t: lastT, level: 'warning', message })
+      batcher?.close()
+      const x = exit as ExitEvent | null
       this.pushStatus({
         session: id,
         state: 'exited',
-        exitCode: exit?.type === 'exit' ? exit.code : null,
-        signal: exit?.type === 'exit' ? exit.signal : null,
-        message: result.message ?? undefined
+        exitCode: x ? x.code : null,
+        signal: x ? x.signal : null,
+        message: message ?? undefined
       })
+    }
+    this.replay = {
+      id,
+      cancel: () => {
+        stream.cancel()
+        finish('Replaced by a new session before the trace finished loading.')
+      }
+    }
+    setImmediate(() => {
+      if (finished) return
+      this.pushStatus({ session: id, state: 'running' })
+      // Few large batches let the views draw the trace a few times instead of once per small
+      // batch as it grows (each draw walks what is there); no timer, so the pace of reading
+      // the file does not cut them short.
+      const replay = new Batcher({
+        session: id,
+        clock: this.clock,
+        flush: (b) => this.pushBatch(b),
+        maxEvents: REPLAY_BATCH_EVENTS,
+        timed: false
+      })
+      batcher = replay
+      if (header) replay.setHeader(header)
+      for (const e of early) replay.push(e)
+      early.length = 0
+      into = (e) => replay.push(e)
+      stream.done.then(
+        (result) => {
+          if (!result.cancelled) finish(result.message)
+        },
+        (err: unknown) => finish(`Trace reading stopped: ${(err as Error).message}`)
+      )
     })
     return {
       id,
-      script: result.header?.script ?? path,
-      python: result.header?.python ?? '',
+      script: header?.script ?? path,
+      python: header?.python ?? '',
       state: 'exited',
       kept: this.isKept(path)
     }
@@ -409,6 +470,7 @@ export class ApiServer {
   }
 
   private async stopActive(): Promise<void> {
+    this.replay?.cancel()
     const active = this.active
     if (!active) return
     if (active.session.state === 'idle') {

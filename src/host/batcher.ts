@@ -20,6 +20,11 @@ export interface BatcherOptions {
   intervalMs?: number
   maxEvents?: number
   clock?: Clock
+  /**
+   * False: no timer at all, batches leave only when full or on flush/close. A replay of a
+   * saved trace wants a few large batches, whatever the pace at which the file is read.
+   */
+  timed?: boolean
 }
 
 export class Batcher {
@@ -102,7 +107,7 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.timer !== null || this.disposed) return
+    if (this.timer !== null || this.disposed || this.opts.timed === false) return
     this.timer = this.clock.setTimeout(() => {
       this.timer = null
       this.flush()

@@ -25,7 +25,8 @@ export interface TraceReadOptions {
 
 /** Parses trace text already in memory (used for a saved trace and in tests). */
 export function parseTraceText(text: string, opts: TraceReadOptions = {}): TraceReadResult {
-  const collector = new Collector(opts.maxEvents)
+  const events: TraceEvent[] = []
+  const collector = new Collector(opts.maxEvents, { event: (e) => events.push(e) })
   let lineNo = 0
   let start = 0
   const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
@@ -39,11 +40,46 @@ export function parseTraceText(text: string, opts: TraceReadOptions = {}): Trace
     else collector.line(lineNo, line)
     if (nl === text.length) break
   }
-  return collector.result()
+  const end = collector.end(false)
+  return { header: end.header, events, skipped: end.skipped, message: end.message }
 }
 
 export async function readTraceFile(path: string, opts: TraceReadOptions = {}): Promise<TraceReadResult> {
-  const collector = new Collector(opts.maxEvents)
+  const events: TraceEvent[] = []
+  const end = await streamTraceFile(path, { event: (e) => events.push(e) }, opts).done
+  return { header: end.header, events, skipped: end.skipped, message: end.message }
+}
+
+/** Where a streamed trace read stopped: like TraceReadResult, with the events already handed out. */
+export interface TraceStreamEnd {
+  header: TraceHeader | null
+  /** Events handed to the sink (at most `maxEvents`). */
+  events: number
+  skipped: number
+  message: string | null
+  /** The read was cancelled before the file ended. */
+  cancelled: boolean
+}
+
+export interface TraceSink {
+  /** The header, if the first line is one; called before any event. */
+  header?(header: TraceHeader): void
+  event(event: TraceEvent): void
+}
+
+export interface TraceStream {
+  /** Settles when the file has been read (or the read cancelled); rejects if it cannot be read. */
+  done: Promise<TraceStreamEnd>
+  /** Stops reading now; `done` then resolves with `cancelled`. */
+  cancel(): void
+}
+
+/**
+ * Reads a saved trace and hands each event to the sink as soon as its line is parsed, so a
+ * caller can start using a large trace long before the whole file has been read.
+ */
+export function streamTraceFile(path: string, sink: TraceSink, opts: TraceReadOptions = {}): TraceStream {
+  const collector = new Collector(opts.maxEvents, sink)
   let lineNo = 0
   // The stream parser bounds line length without holding a huge line; it reports each
   // line's outcome through these callbacks in order, so line numbers stay right.
@@ -65,27 +101,50 @@ export async function readTraceFile(path: string, opts: TraceReadOptions = {}): 
       collector.problem(lineNo, detail)
     }
   })
-  await new Promise<void>((resolve, reject) => {
-    // Large reads: fewer chunks, fewer lines cut by a read boundary.
-    const stream = createReadStream(path, { highWaterMark: READ_CHUNK })
-    stream.on('data', (chunk) => parser.push(chunk as Buffer))
-    stream.on('end', () => {
-      parser.end()
-      resolve()
+  // Large reads: fewer chunks, fewer lines cut by a read boundary.
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK })
+  let settled = false
+  let finish: (end: TraceStreamEnd) => void = () => undefined
+  const done = new Promise<TraceStreamEnd>((resolve, reject) => {
+    finish = (end) => {
+      if (settled) return
+      settled = true
+      resolve(end)
+    }
+    stream.on('data', (chunk) => {
+      if (!settled) parser.push(chunk as Buffer)
     })
-    stream.on('error', reject)
+    stream.on('end', () => {
+      if (settled) return
+      parser.end()
+      finish(collector.end(false))
+    })
+    stream.on('error', (err) => {
+      if (settled) return
+      settled = true
+      reject(err)
+    })
   })
-  return collector.result()
+  return {
+    done,
+    cancel: () => {
+      finish(collector.end(true))
+      stream.destroy()
+    }
+  }
 }
 
 class Collector {
   private headerValue: TraceHeader | null = null
-  private events: TraceEvent[] = []
+  private kept = 0
   private skipped = 0
   private firstProblem: string | null = null
   private seenAny = false
 
-  constructor(private readonly maxEvents = Infinity) {}
+  constructor(
+    private readonly maxEvents = Infinity,
+    private readonly sink: TraceSink
+  ) {}
 
   line(lineNo: number, text: string): void {
     const parsed = parseTraceLine(text)
@@ -96,19 +155,22 @@ class Collector {
   }
 
   header(lineNo: number, header: TraceHeader): void {
-    if (!this.seenAny && this.headerValue === null) this.headerValue = header
-    else this.problem(lineNo, 'a header after the first line')
+    if (!this.seenAny && this.headerValue === null) {
+      this.headerValue = header
+      this.sink.header?.(header)
+    } else this.problem(lineNo, 'a header after the first line')
     this.seenAny = true
   }
 
   event(lineNo: number, event: TraceEvent): void {
     if (!this.seenAny) this.problem(lineNo, 'no header line: not a Loopscope trace, or its start is missing')
     this.seenAny = true
-    if (this.events.length >= this.maxEvents) {
+    if (this.kept >= this.maxEvents) {
       this.skipped++
       return
     }
-    this.events.push(event)
+    this.kept++
+    this.sink.event(event)
   }
 
   problem(lineNo: number, detail: string): void {
@@ -117,16 +179,16 @@ class Collector {
     this.firstProblem ??= `line ${lineNo}: ${detail}`
   }
 
-  result(): TraceReadResult {
+  end(cancelled: boolean): TraceStreamEnd {
     let message: string | null = null
     if (this.firstProblem) {
       message =
         `Trace read with problems from ${this.firstProblem}` +
         (this.skipped > 1 ? ` (${this.skipped} lines skipped)` : '')
     }
-    if (this.events.length >= this.maxEvents && this.skipped > 0 && !this.firstProblem) {
+    if (this.kept >= this.maxEvents && this.skipped > 0 && !this.firstProblem) {
       message = `Trace has more than ${this.maxEvents} events; the rest were not loaded`
     }
-    return { header: this.headerValue, events: this.events, skipped: this.skipped, message }
+    return { header: this.headerValue, events: this.kept, skipped: this.skipped, message, cancelled }
   }
 }

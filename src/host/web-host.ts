@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_CLIENT_MESSAGE_BYTES, type WsServerMessage } from '@shared/ipc-channels'
+import type { TraceBatch } from '@shared/api'
 import type { ApiServer } from './api-server'
 
 export const WS_PATH = '/ws'
@@ -149,17 +150,34 @@ function requestUrl(req: IncomingMessage): URL | null {
   }
 }
 
+/**
+ * Each pushed batch serialized once, whatever the number of clients: a replay batch is
+ * megabytes of JSON, and every connected page is sent the same text. Keyed by the batch
+ * object, so the text goes when the batch does.
+ */
+const batchFrames = new WeakMap<TraceBatch, string>()
+
+function batchFrame(payload: TraceBatch): string {
+  let frame = batchFrames.get(payload)
+  if (frame === undefined) {
+    frame = JSON.stringify({ push: 'batch', payload } satisfies WsServerMessage)
+    batchFrames.set(payload, frame)
+  }
+  return frame
+}
+
 function serveClient(ws: WebSocket, api: ApiServer): void {
-  const send = (msg: WsServerMessage): void => {
+  const sendFrame = (frame: () => string): void => {
     if (ws.readyState !== ws.OPEN) return
     if (ws.bufferedAmount > MAX_CLIENT_BACKLOG_BYTES) {
       ws.close(1013, 'client too slow')
       return
     }
-    ws.send(JSON.stringify(msg))
+    ws.send(frame())
   }
+  const send = (msg: WsServerMessage): void => sendFrame(() => JSON.stringify(msg))
   const unsubscribe = api.subscribe({
-    sendBatch: (payload) => send({ push: 'batch', payload }),
+    sendBatch: (payload) => sendFrame(() => batchFrame(payload)),
     sendStatus: (payload) => send({ push: 'status', payload }),
     backlog: () => (ws.readyState === ws.OPEN ? ws.bufferedAmount : 0)
   })

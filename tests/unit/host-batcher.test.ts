@@ -57,6 +57,24 @@ describe('batcher', () => {
     expect(batches[0].events).toHaveLength(100)
   })
 
+  it('without a timer, sends only full batches and what is left on close', () => {
+    const clock = new FakeClock()
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 1, flush: (x) => batches.push(x), clock, maxEvents: 10, timed: false })
+    for (let i = 0; i < 25; i++) b.push(tick(i))
+    clock.advance(1000)
+    expect(batches.map((x) => [x.from, x.events.length])).toEqual([
+      [0, 10],
+      [10, 10]
+    ])
+    b.close()
+    expect(batches.map((x) => [x.from, x.events.length])).toEqual([
+      [0, 10],
+      [10, 10],
+      [20, 5]
+    ])
+  })
+
   it('flushes early at the event limit and numbers batches continuously', () => {
     const clock = new FakeClock()
     const batches: TraceBatch[] = []
