@@ -6,7 +6,7 @@
 
 /* global window, document -- functions given to page.evaluate run in the page */
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { percentile, row } from './stats.mjs'
@@ -117,6 +117,46 @@ async function settle(page, count, { quietMs = 600, timeoutMs = 120000 } = {}) {
     if (Date.now() > deadline) return { end: wallNow(), handled: s.handled, complete: false }
     await sleep(100)
   }
+}
+
+/**
+ * A trace as Loopscope records it: the timers workload under the real agent, scaled to
+ * about `target` events (after its `batch` lines are expanded, counted by the agent's
+ * Python twin reader). Returns its path, its event count and how many `"t":` keys the
+ * page will see in the pushed frames (what page-hooks.js counts as handled).
+ */
+function recordAgentTrace(ctx, target) {
+  const path = join(ctx.tmp, 'recorded-1m.ndjson')
+  // The timers workload at scale 1 expands to ~338k events.
+  const scale = ctx.quick ? 0.15 : Math.max(0.1, target / 338_000)
+  const fd = openSync(path, 'w')
+  try {
+    execFileSync(
+      ctx.python,
+      [join(ctx.root, 'resources/agent/loopscope_launch.py'), join(ctx.root, 'bench/workloads/timers.py')],
+      {
+        cwd: ctx.root,
+        stdio: ['ignore', 'ignore', 'inherit', fd],
+        env: { ...process.env, LOOPSCOPE_EVENT_FD: '3', BENCH_SCALE: String(scale) }
+      }
+    )
+  } finally {
+    closeSync(fd)
+  }
+  const count = execFileSync(
+    ctx.python,
+    [
+      '-c',
+      'import json, sys\n' +
+        `sys.path.insert(0, ${JSON.stringify(join(ctx.root, 'tests/agent'))})\n` +
+        'from harness import expand\n' +
+        'print(len(expand([json.loads(l) for l in open(sys.argv[1]) if l.strip()])))',
+      path
+    ],
+    { encoding: 'utf8' }
+  )
+  const text = readFileSync(path, 'utf8')
+  return { path, events: Number(count.trim()), tKeys: text.split('"t":').length - 1, bytes: text.length }
 }
 
 async function heapUsed(cdp) {
@@ -243,6 +283,43 @@ export async function benchRenderer(ctx) {
     }
     rows.push(
       row(section, `${label}: pan/zoom frame time p95`, percentile(panFrames, 95), 'ms', FRAME_TARGET)
+    )
+
+    // 1b. The same for a trace as the agent writes it (`batch` lines, runs as columns):
+    // what opening a Loopscope recording costs. Counted in expanded events. Its heap is
+    // taken against the fresh page's (the synthetic trace's model is released when this
+    // one's session replaces it).
+    const rec = recordAgentTrace(ctx, n)
+    await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
+    const r0 = wallNow()
+    await client.call('openTrace', rec.path)
+    const recOpened = await settle(page, rec.tKeys, { timeoutMs: ctx.quick ? 15000 : 120000 })
+    const recSeconds = (recOpened.end - r0) / 1000
+    const recHeapAfter = await heapUsed(cdp)
+    await bench(page, () => (window.__bench.recording = false))
+    detail.openRecorded = {
+      complete: recOpened.complete,
+      events: rec.events,
+      bytes: rec.bytes,
+      seconds: recSeconds,
+      heapBefore,
+      heapAfter: recHeapAfter
+    }
+    const recLabel = `${(rec.events / 1e6).toFixed(2)}M events recorded by the agent (${(rec.bytes / 1e6).toFixed(1)} MB)`
+    rows.push(
+      row(
+        section,
+        `${recLabel}: time to open${recOpened.complete ? '' : ' (unfinished at the limit)'}`,
+        recSeconds,
+        's',
+        { op: '<=', value: 2 }
+      )
+    )
+    rows.push(
+      row(section, `${recLabel}: JS heap per event`, (recHeapAfter - heapBefore) / rec.events, 'B', {
+        op: '<=',
+        value: 150
+      })
     )
 
     // 2. A live stream at 200,000 events/s through the real host (the emitter stands in
