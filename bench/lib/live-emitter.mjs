@@ -4,8 +4,11 @@
 // the fd named by LOOPSCOPE_EVENT_FD) and it writes synthetic trace events at a fixed
 // rate, so the renderer's ingest is measured at a known load through the real host path.
 // Rate and duration come from BENCH_EMIT_RATE (events/s) and BENCH_EMIT_SECONDS.
+// With BENCH_EMIT_TRACE (a trace the agent recorded) and BENCH_EMIT_COUNTS (a JSON array:
+// how many events each line after its header stands for once expanded) it replays that
+// trace's lines instead, in the agent's own `batch` format, paced by those counts.
 
-import { writeSync } from 'node:fs'
+import { readFileSync, writeSync } from 'node:fs'
 import { header, syntheticEvents } from './gen-trace.mjs'
 
 // The host asks its interpreter's version before a run; answer as the Python it stands for.
@@ -32,19 +35,53 @@ const write = (text) => {
 }
 
 write(JSON.stringify(header({ pid: process.pid, argv: process.argv.slice(3) })) + '\n')
-const events = syntheticEvents({ tasks: 100 })
-const total = Math.round(rate * seconds)
 const t0 = performance.now()
 let sent = 0
-const tick = () => {
-  const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate))
-  const lines = []
-  while (sent < due) {
-    lines.push(JSON.stringify(events.next().value))
-    sent++
+
+/** Synthetic events, one JSON object per line. */
+function emitSynthetic() {
+  const events = syntheticEvents({ tasks: 100 })
+  const total = Math.round(rate * seconds)
+  const tick = () => {
+    const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate))
+    const lines = []
+    while (sent < due) {
+      lines.push(JSON.stringify(events.next().value))
+      sent++
+    }
+    if (lines.length) write(lines.join('\n') + '\n')
+    if (sent < total) setTimeout(tick, SLICE_MS)
+    else process.stdout.write(`emitted ${sent} events in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`)
   }
-  if (lines.length) write(lines.join('\n') + '\n')
-  if (sent < total) setTimeout(tick, SLICE_MS)
-  else process.stdout.write(`emitted ${sent} events in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`)
+  tick()
 }
-tick()
+
+/** The lines of a trace the agent recorded (its header replaced by ours), paced by the
+ * events each stands for. */
+function replayRecorded(tracePath, counts) {
+  const lines = readFileSync(tracePath, 'utf8')
+    .split('\n')
+    .slice(1, counts.length + 1)
+  const total = counts.reduce((x, y) => x + y, 0)
+  let next = 0
+  const tick = () => {
+    const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate))
+    const out = []
+    while (sent < due && next < lines.length) {
+      out.push(lines[next])
+      sent += counts[next++]
+    }
+    if (out.length) write(out.join('\n') + '\n')
+    if (next < lines.length) setTimeout(tick, SLICE_MS)
+    else
+      process.stdout.write(`replayed ${sent} events in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`)
+  }
+  tick()
+}
+
+if (process.env.BENCH_EMIT_TRACE)
+  replayRecorded(
+    process.env.BENCH_EMIT_TRACE,
+    JSON.parse(readFileSync(process.env.BENCH_EMIT_COUNTS, 'utf8'))
+  )
+else emitSynthetic()

@@ -6,7 +6,7 @@
 
 /* global window, document -- functions given to page.evaluate run in the page */
 import { execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { percentile, row } from './stats.mjs'
@@ -143,20 +143,37 @@ function recordAgentTrace(ctx, target) {
   } finally {
     closeSync(fd)
   }
-  const count = execFileSync(
-    ctx.python,
-    [
-      '-c',
-      'import json, sys\n' +
-        `sys.path.insert(0, ${JSON.stringify(join(ctx.root, 'tests/agent'))})\n` +
-        'from harness import expand\n' +
-        'print(len(expand([json.loads(l) for l in open(sys.argv[1]) if l.strip()])))',
-      path
-    ],
-    { encoding: 'utf8' }
+  // Events each line after the header stands for, expanded by the agent's Python twin reader.
+  const counts = JSON.parse(
+    execFileSync(
+      ctx.python,
+      [
+        '-c',
+        'import json, sys\n' +
+          `sys.path.insert(0, ${JSON.stringify(join(ctx.root, 'tests/agent'))})\n` +
+          'from harness import ExpandState, expand_one\n' +
+          'state, counts = ExpandState(), []\n' +
+          'for line in open(sys.argv[1]).read().split("\\n")[1:]:\n' +
+          '    if line.strip():\n' +
+          '        out = []\n' +
+          '        expand_one(json.loads(line), out, state)\n' +
+          '        counts.append(len(out))\n' +
+          'print(json.dumps(counts))',
+        path
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 28 }
+    )
   )
+  const countsPath = join(ctx.tmp, 'recorded-1m.counts.json')
+  writeFileSync(countsPath, JSON.stringify(counts))
   const text = readFileSync(path, 'utf8')
-  return { path, events: Number(count.trim()), tKeys: text.split('"t":').length - 1, bytes: text.length }
+  return {
+    path,
+    countsPath,
+    events: counts.reduce((x, y) => x + y, 0),
+    tKeys: text.split('"t":').length - 1,
+    bytes: text.length
+  }
 }
 
 async function heapUsed(cdp) {
@@ -324,7 +341,7 @@ export async function benchRenderer(ctx) {
 
     // 2. A live stream at 200,000 events/s through the real host (the emitter stands in
     // for Python; see live-emitter.mjs): ingest rate and frame time while drawing.
-    const rate = 200_000
+    const rate = Number(process.env.BENCH_LIVE_RATE ?? 200_000)
     const seconds = ctx.liveSeconds
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
     const run = await client.call('run', {
@@ -370,6 +387,62 @@ export async function benchRenderer(ctx) {
     )
     rows.push(
       row(section, 'live 200k ev/s: frame time p95', percentile(liveStats.frames, 95), 'ms', FRAME_TARGET)
+    )
+
+    // 2b. The agent's own format: the recorded trace's `batch` lines replayed at 250,000
+    // (expanded) events/s — above the target, since an ingest rate measured this way can
+    // never exceed what is offered. Ingest = its events over the span from the first to
+    // the last frame the page handled; frame time while that lasts.
+    const offered = Math.round(rate * 1.25)
+    await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
+    const replayRun = await client.call('run', {
+      script: join(ctx.root, 'bench/workloads/empty.py'),
+      python: join(ctx.root, 'bench/lib/live-emitter.mjs'),
+      env: {
+        BENCH_EMIT_RATE: String(offered),
+        BENCH_EMIT_TRACE: rec.path,
+        BENCH_EMIT_COUNTS: rec.countsPath
+      }
+    })
+    const replaySeconds = rec.events / offered
+    const replayed = await settle(page, rec.tKeys, {
+      quietMs: 300,
+      timeoutMs: (ctx.quick ? 8000 : 60000) + replaySeconds * 1000
+    })
+    const replayStats = await bench(page, () => {
+      const b = window.__bench
+      b.recording = false
+      return { frames: b.frames.map((f) => f[1]), first: b.firstHandled, last: b.lastHandled }
+    })
+    const replayIngest = replayed.complete ? rec.events / ((replayStats.last - replayStats.first) / 1000) : 0
+    detail.liveAgentFormat = {
+      complete: replayed.complete,
+      session: replayRun.id,
+      events: rec.events,
+      spanSeconds: (replayStats.last - replayStats.first) / 1000,
+      frameP50: percentile(replayStats.frames, 50)
+    }
+    const replayNote = replayed.complete ? '' : ' (unfinished at the limit)'
+    rows.push(
+      row(
+        section,
+        `live 250k ev/s offered, agent's batch format: ingest${replayNote}`,
+        replayIngest,
+        'ev/s',
+        {
+          op: '>=',
+          value: rate
+        }
+      )
+    )
+    rows.push(
+      row(
+        section,
+        "live 250k ev/s offered, agent's batch format: frame time p95",
+        percentile(replayStats.frames, 95),
+        'ms',
+        FRAME_TARGET
+      )
     )
 
     // 3. Event to screen: a real program under the real agent names tasks and prints
