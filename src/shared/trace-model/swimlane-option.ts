@@ -420,51 +420,18 @@ function swimlaneOption(
   ]
   if (interactive) {
     dataZoom.push({
-      type: 'slider',
-      id: 'x-slider',
-      xAxisIndex: 0,
-      filterMode: 'none',
+      ...timeSliderStyle(th),
       startValue: win[0],
       endValue: win[1],
-      height: 16,
-      bottom: 6,
-      left: GRID_LEFT,
-      right: GRID_RIGHT,
-      borderColor: th.grid,
-      backgroundColor: 'transparent',
-      fillerColor: th.sliderFill,
-      dataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
-      selectedDataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
-      handleStyle: { color: th.run, borderColor: th.run },
-      moveHandleSize: 0,
       textStyle: { color: th.textMuted },
       labelFormatter: (v: number) => formatAxisTime(v - origin, span),
-      showDetail: false,
-      minValueSpan: 1e-6,
-      throttle: 16
+      minValueSpan: 1e-6
     })
     if (rows.length > fitRows) {
       dataZoom.push({
-        type: 'slider',
-        id: 'y-slider',
-        yAxisIndex: 0,
-        filterMode: 'none',
+        ...rowSliderStyle(th),
         startValue: rowStart,
-        endValue: rowStart + fitRows - 1,
-        zoomLock: true,
-        orient: 'vertical',
-        width: 8,
-        right: 4,
-        top: GRID_TOP,
-        bottom: GRID_BOTTOM,
-        showDetail: false,
-        showDataShadow: false,
-        borderColor: 'transparent',
-        backgroundColor: 'transparent',
-        fillerColor: th.sliderFill,
-        handleSize: 0,
-        moveHandleSize: 0,
-        brushSelect: false
+        endValue: rowStart + fitRows - 1
       })
     }
   }
@@ -664,5 +631,52 @@ export function describeMarkerItem(model: TraceModel, item: MarkerItem, origin: 
           : ''
       return `<b>${escapeHtml(task?.name ?? '')}</b> ${state}${extra}<br>at ${when}`
     }
+  }
+}
+
+/** The time slider under the swimlanes (live chart and exported option alike). */
+export function timeSliderStyle(th: SwimlaneTheme): Record<string, unknown> {
+  return {
+    type: 'slider',
+    id: 'x-slider',
+    xAxisIndex: 0,
+    filterMode: 'none',
+    height: 16,
+    bottom: 6,
+    left: GRID_LEFT,
+    right: GRID_RIGHT,
+    borderColor: th.grid,
+    backgroundColor: 'transparent',
+    fillerColor: th.sliderFill,
+    dataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
+    selectedDataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
+    handleStyle: { color: th.run, borderColor: th.run },
+    moveHandleSize: 0,
+    showDetail: false,
+    throttle: 16
+  }
+}
+
+/** The row slider at the right of the swimlanes, when the lanes do not all fit. */
+export function rowSliderStyle(th: SwimlaneTheme): Record<string, unknown> {
+  return {
+    type: 'slider',
+    id: 'y-slider',
+    yAxisIndex: 0,
+    filterMode: 'none',
+    zoomLock: true,
+    orient: 'vertical',
+    width: 8,
+    right: 4,
+    top: GRID_TOP,
+    bottom: GRID_BOTTOM,
+    showDetail: false,
+    showDataShadow: false,
+    borderColor: 'transparent',
+    backgroundColor: 'transparent',
+    fillerColor: th.sliderFill,
+    handleSize: 0,
+    moveHandleSize: 0,
+    brushSelect: false
   }
 }

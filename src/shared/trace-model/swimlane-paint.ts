@@ -19,6 +19,8 @@ import {
   GRID_TOP,
   LANE_HEIGHT,
   laneLabel,
+  rowSliderStyle,
+  timeSliderStyle,
   traceExtent
 } from './swimlane-option'
 import type { SwimlaneTheme } from './swimlane-theme'
@@ -607,49 +609,8 @@ export function rowOfLane(rows: readonly LaneRow[], lane: number): number {
  * exist only to carry the sliders.
  */
 export function sliderChartOption(th: SwimlaneTheme, rowsSlider: boolean): Record<string, unknown> {
-  const zoom: Record<string, unknown>[] = [
-    {
-      type: 'slider',
-      id: 'x-slider',
-      xAxisIndex: 0,
-      filterMode: 'none',
-      height: 16,
-      bottom: 6,
-      left: GRID_LEFT,
-      right: GRID_RIGHT,
-      borderColor: th.grid,
-      backgroundColor: 'transparent',
-      fillerColor: th.sliderFill,
-      dataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
-      selectedDataBackground: { lineStyle: { opacity: 0 }, areaStyle: { opacity: 0 } },
-      handleStyle: { color: th.run, borderColor: th.run },
-      moveHandleSize: 0,
-      showDetail: false,
-      minSpan: 0,
-      throttle: 16
-    }
-  ]
-  if (rowsSlider)
-    zoom.push({
-      type: 'slider',
-      id: 'y-slider',
-      yAxisIndex: 0,
-      filterMode: 'none',
-      zoomLock: true,
-      orient: 'vertical',
-      width: 8,
-      right: 4,
-      top: GRID_TOP,
-      bottom: GRID_BOTTOM,
-      showDetail: false,
-      showDataShadow: false,
-      borderColor: 'transparent',
-      backgroundColor: 'transparent',
-      fillerColor: th.sliderFill,
-      handleSize: 0,
-      moveHandleSize: 0,
-      brushSelect: false
-    })
+  const zoom: Record<string, unknown>[] = [{ ...timeSliderStyle(th), minSpan: 0 }]
+  if (rowsSlider) zoom.push(rowSliderStyle(th))
   return {
     backgroundColor: th.background,
     animation: false,
