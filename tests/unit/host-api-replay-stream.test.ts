@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { ApiServer } from '../../src/host/api-server'
 import type { SessionInfo, SessionStatus, TraceBatch } from '../../src/shared/api'
 import type { TraceEvent } from '../../src/shared/trace-types'
-import { scratchDir } from '../fixtures/host-helpers'
+import { scratchDir, TRACE_HEADER_LINE } from '../fixtures/host-helpers'
 
-const headerLine = JSON.stringify({
-  type: 'header',
-  format: 'loopscope-trace',
-  version: 1,
-  python: '3.11.7',
-  pid: 1,
-  argv: ['/x.py'],
-  script: '/x.py',
-  started: '2026-11-25T00:00:00Z'
-})
+const headerLine = TRACE_HEADER_LINE
 const tickLine = (tick: number) => JSON.stringify({ type: 'tick.begin', t: tick / 1000, loop: 1, tick })
 
 function server() {

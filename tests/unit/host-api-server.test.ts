@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiServer, docstringFirstLine } from '../../src/host/api-server'
 import type { SessionInfo, SessionStatus, TraceBatch } from '../../src/shared/api'
 import type { TraceEvent } from '../../src/shared/trace-types'
-import { fakeAgent, repoRoot, scratchDir, writeScript } from '../fixtures/host-helpers'
+import { fakeAgent, repoRoot, scratchDir, TRACE_HEADER_LINE, writeScript } from '../fixtures/host-helpers'
 
 // A resources folder whose agent is the fake one, so these tests do not depend on the real agent.
 function fakeResources(): string {
@@ -172,18 +172,7 @@ describe('api server', () => {
 
   it('replays a large saved trace in a few large batches, every event in order', async () => {
     const file = join(scratchDir(), 'big.ndjson')
-    const lines = [
-      JSON.stringify({
-        type: 'header',
-        format: 'loopscope-trace',
-        version: 1,
-        python: '3.11.7',
-        pid: 1,
-        argv: ['/x.py'],
-        script: '/x.py',
-        started: '2026-11-25T00:00:00Z'
-      })
-    ]
+    const lines = [TRACE_HEADER_LINE]
     for (let tick = 1; tick <= 60_000; tick++) {
       lines.push(JSON.stringify({ type: 'tick.begin', t: tick / 1000, loop: 1, tick }))
       lines.push(JSON.stringify({ type: 'tick.end', t: tick / 1000, loop: 1, tick }))

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import { ApiServer } from '../../src/host/api-server'
 import { startWebHost, type WebHost } from '../../src/host/web-host'
-import { scratchDir } from '../fixtures/host-helpers'
+import { scratchDir, TRACE_HEADER_LINE } from '../fixtures/host-helpers'
 
 let host: WebHost
 let api: ApiServer
@@ -34,18 +34,7 @@ async function client(): Promise<{ ws: WebSocket; frames: string[] }> {
 describe('web host fan-out', () => {
   it('serializes each batch once and sends every client the same text', async () => {
     const file = join(root, 'trace.ndjson')
-    const lines = [
-      JSON.stringify({
-        type: 'header',
-        format: 'loopscope-trace',
-        version: 1,
-        python: '3.11.7',
-        pid: 1,
-        argv: ['/x.py'],
-        script: '/x.py',
-        started: '2026-11-25T00:00:00Z'
-      })
-    ]
+    const lines = [TRACE_HEADER_LINE]
     for (let tick = 1; tick <= 120_000; tick++)
       lines.push(JSON.stringify({ type: 'tick.begin', t: tick / 1000, loop: 1, tick }))
     writeFileSync(file, lines.join('\n') + '\n')
