@@ -125,7 +125,7 @@ export function buildSwimlaneFrame(model: TraceModel, view: SwimlaneView): Swiml
 }
 
 /** [from row, to row, x]: one arrow per visible wait span on a task whose lane is visible. */
-function awaitArrows(model: TraceModel, rows: LaneRow[], spans: SpanItem[]): number[][] {
+export function awaitArrows(model: TraceModel, rows: readonly LaneRow[], spans: SpanItem[]): number[][] {
   const rowOfLane = new Map(rows.map((r, i) => [r.lane, i]))
   const out: number[][] = []
   for (const it of spans) {

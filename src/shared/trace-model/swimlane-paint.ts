@@ -18,6 +18,7 @@ import {
   GRID_RIGHT,
   GRID_TOP,
   LANE_HEIGHT,
+  awaitArrows,
   laneLabel,
   rowSliderStyle,
   timeSliderStyle,
@@ -173,22 +174,6 @@ export function buildLayerFrame(model: TraceModel, rows: readonly LaneRow[], vie
   const ticks = view.showTicks ? visibleTicks(model, view.tickLoop ?? model.activeLoop, lod) : []
   const awaits = view.showAwaits ? awaitArrows(model, rows, spans) : []
   return { rows, geometry, extent, window: win, spans, markers, ticks, awaits }
-}
-
-function awaitArrows(model: TraceModel, rows: readonly LaneRow[], spans: SpanItem[]): number[][] {
-  const rowOfLane = new Map(rows.map((r, i) => [r.lane, i]))
-  const out: number[][] = []
-  for (const it of spans) {
-    if (it[3] !== SpanKind.Wait) continue
-    const refs = model.awaitedBy.get(it[4])
-    if (!refs) continue
-    for (const ref of refs) {
-      const lane = model.laneOfTask(ref)
-      const to = lane === null ? undefined : rowOfLane.get(lane)
-      if (to !== undefined && to !== it[0]) out.push([it[0], to, it[1]])
-    }
-  }
-  return out
 }
 
 export interface PaintOptions {
