@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BatchExpander } from '../../src/shared/trace-model/batch'
+import { TraceModel } from '../../src/shared/trace-model/trace-model'
 import type { TraceEvent } from '../../src/shared/trace-types'
 
 const root = resolve(__dirname, '../..')
@@ -45,6 +46,22 @@ function expandInPython(trace: string): TraceEvent[] {
     'print(json.dumps(expand(events)))'
   ].join('\n')
   return JSON.parse(execFileSync('python3', ['-c', code, trace], { maxBuffer: 1 << 28 }).toString())
+}
+
+/** Ids an event names that must have been defined (by `task.create` / `callback`) before it. */
+function namedIds(e: TraceEvent): { tasks: number[]; cbs: number[] } {
+  const r = e as unknown as Record<string, unknown>
+  const tasks: number[] = []
+  const cbs: number[] = []
+  // A schedule derived at a tick's begin may name a callback or task first defined later in
+  // that tick (docs/trace-format.md, Batches); every other event names only defined ones.
+  if (e.type === 'handle.schedule') return { tasks, cbs }
+  if (e.type !== 'task.create' && typeof r.task === 'number' && r.task) tasks.push(r.task)
+  if (e.type !== 'callback' && typeof r.cb === 'number') cbs.push(r.cb)
+  const aw = r.awaiting as { kind?: string; ref?: unknown } | undefined
+  if (aw && (aw.kind === 'task' || aw.kind === 'gather'))
+    for (const ref of Array.isArray(aw.ref) ? aw.ref : [aw.ref]) if (typeof ref === 'number') tasks.push(ref)
+  return { tasks, cbs }
 }
 
 const PROGRAMS: Record<string, string> = {
@@ -90,10 +107,33 @@ const PROGRAMS: Record<string, string> = {
     '    await asyncio.gather(*workers)',
     '    await loop.run_in_executor(None, sum, [1, 2])',
     'asyncio.run(main())'
+  ].join('\n'),
+  awaits: [
+    'import asyncio',
+    'async def child(n):',
+    '    await asyncio.sleep(0.01 * n)',
+    'async def main():',
+    '    await asyncio.create_task(child(1), name="child-task")',
+    '    await asyncio.gather(child(2), child(3))',
+    'asyncio.run(main())'
   ].join('\n')
 }
 
 describe('the batch reader and its Python twin', () => {
+  it('give the model who awaits whom', () => {
+    const trace = record('awaits-model', PROGRAMS.awaits)
+    const model = new TraceModel()
+    model.ingest(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as TraceEvent)
+    )
+    const awaited = [...model.awaitedBy.values()].map((refs) => refs.length).sort()
+    // main awaits child-task, then a gather of two.
+    expect(awaited).toEqual([1, 2])
+  }, 60_000)
+
   for (const [name, source] of Object.entries(PROGRAMS)) {
     it(`expand the agent's trace of a ${name} program to the same events`, () => {
       const trace = record(name, source)
@@ -105,8 +145,20 @@ describe('the batch reader and its Python twin', () => {
       expect(ts.length).toBe(py.length)
       expect(ts).toEqual(py)
       const begins = ts.filter((e) => e.type === 'handle.begin').length
-      expect(begins).toBeGreaterThan(100)
+      expect(begins).toBeGreaterThan(name === 'awaits' ? 10 : 100)
       expect(ts.filter((e) => e.type === 'handle.end').length).toBe(begins)
+      // Everything a run or a wait names was defined before it, in stream order.
+      const tasks = new Set<number>()
+      const cbs = new Set<number>()
+      for (const e of ts) {
+        const named = namedIds(e)
+        for (const t of named.tasks)
+          expect(tasks.has(t), `${e.type} names task ${t} before its task.create`).toBe(true)
+        for (const c of named.cbs)
+          expect(cbs.has(c), `${e.type} names callback ${c} before its callback`).toBe(true)
+        if (e.type === 'task.create') tasks.add(e.task)
+        if (e.type === 'callback') cbs.add(e.cb)
+      }
     }, 60_000)
   }
 })

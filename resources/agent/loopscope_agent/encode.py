@@ -629,6 +629,9 @@ class LoopEncodeState:
                 if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
                     sleep_timers.pop(id(handle._args[0]), None)
                 continue
+            # Anything else written now comes after the runs so far: the next run starts a
+            # new `runs` op (a run added to the open one would be read before it).
+            chunk = None
             if tag == T_TICK:
                 m = e[2]
                 us = int((m - base) * 1e6)
