@@ -138,9 +138,7 @@ def expand_batch(batch, out, state):
         elif code == 1:
             cur += op[1]
             end = cur + op[2]
-            out.append({"type": "handle.begin", "t": at(cur), "loop": loop, "handle": op[3], "cb": op[4],
-                        "task": op[5] or None, "tick": tick})
-            out.append({"type": "handle.end", "t": at(end), "loop": loop, "handle": op[3], "dur": op[2] / 1e6})
+            _push_run(out, at, loop, tick, cur, op[2], op[3], op[4], op[5])
         elif code == 10:
             cur, end = _expand_runs(op, cur, tick, loop, at, out)
         elif code == 2:
@@ -153,17 +151,14 @@ def expand_batch(batch, out, state):
             cur += op[1]
             out.append({"type": "timer.cancel", "t": at(cur), "loop": loop, "handle": op[2]})
         elif code == 6:
-            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": op[1], "cb": op[2],
-                        "when": at(cur + op[3]), "task": op[4] or None})
+            _push_timer(out, at, loop, cur, op[1], op[2], op[3], op[4])
         elif code == 7:
             cur += op[1]
             out.append({"type": "tick.end", "t": at(cur), "loop": loop, "tick": op[2]})
         elif code == 8:
-            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": op[1], "state": "waiting",
-                        "awaiting": {"kind": "sleep", "ref": op[2], "label": "asyncio.sleep"}})
+            _push_waiting(out, at(end), loop, op[1], _sleep_on(op[2]))
         elif code == 9:
-            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": op[1], "state": "waiting",
-                        "awaiting": op[2]})
+            _push_waiting(out, at(end), loop, op[1], op[2])
         else:
             raise ValueError("unknown batch op %r" % (op,))
 
@@ -196,19 +191,33 @@ def _expand_runs(op, cur, tick, loop, at, out):
         cur += dts[i]
         dur = dts[i + 1] if i + 1 < count else op[9]
         end = cur + dur
-        out.append({"type": "handle.begin", "t": at(cur), "loop": loop, "handle": hid, "cb": cb,
-                    "task": task or None, "tick": tick})
-        out.append({"type": "handle.end", "t": at(end), "loop": loop, "handle": hid, "dur": dur / 1e6})
+        _push_run(out, at, loop, tick, cur, dur, hid, cb, task)
         for timer, timer_cb, when, timer_task in timers.get(i, ()):
-            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": timer, "cb": timer_cb,
-                        "when": at(cur + when), "task": timer_task or None})
+            _push_timer(out, at, loop, cur, timer, timer_cb, when, timer_task)
         if i in sleeps:
-            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": task, "state": "waiting",
-                        "awaiting": {"kind": "sleep", "ref": sleeps[i], "label": "asyncio.sleep"}})
+            _push_waiting(out, at(end), loop, task, _sleep_on(sleeps[i]))
         elif i in waits:
-            out.append({"type": "task.state", "t": at(end), "loop": loop, "task": task, "state": "waiting",
-                        "awaiting": waits[i]})
+            _push_waiting(out, at(end), loop, task, waits[i])
     return cur, end
+
+
+def _push_run(out, at, loop, tick, start, dur, hid, cb, task):
+    out.append({"type": "handle.begin", "t": at(start), "loop": loop, "handle": hid, "cb": cb,
+                "task": task or None, "tick": tick})
+    out.append({"type": "handle.end", "t": at(start + dur), "loop": loop, "handle": hid, "dur": dur / 1e6})
+
+
+def _push_timer(out, at, loop, now, hid, cb, when, task):
+    out.append({"type": "timer.schedule", "t": at(now), "loop": loop, "handle": hid, "cb": cb,
+                "when": at(now + when), "task": task or None})
+
+
+def _sleep_on(timer):
+    return {"kind": "sleep", "ref": timer, "label": "asyncio.sleep"}
+
+
+def _push_waiting(out, t, loop, task, awaiting):
+    out.append({"type": "task.state", "t": t, "loop": loop, "task": task, "state": "waiting", "awaiting": awaiting})
 
 
 def _ready_prefix(ops, start, k):

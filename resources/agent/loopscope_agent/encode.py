@@ -664,7 +664,6 @@ class LoopEncodeState:
                         self._settle(pend, chunk, t_next, ops)
                         pend = None
                     prev = None
-                chunk = None
                 self.last_us = last
                 self.emit()
                 get_writer().push(e[1])

@@ -90,15 +90,11 @@ export class BatchExpander {
           out.push({ type: 'tick.begin', t, loop, tick })
           break
         }
-        case BatchOp.Run: {
+        case BatchOp.Run:
           cur += n(1)
-          const dur = n(2)
-          end = cur + dur
-          const handle = n(3)
-          out.push({ type: 'handle.begin', t: at(cur), loop, handle, cb: n(4), task: n(5) || null, tick })
-          out.push({ type: 'handle.end', t: at(end), loop, handle, dur: dur / 1e6 })
+          end = cur + n(2)
+          pushRun(out, at, loop, tick, cur, n(2), n(3), n(4), n(5))
           break
-        }
         case BatchOp.Runs: {
           const r = expandRuns(op, cur, tick, loop, at, out)
           cur = r.cur
@@ -125,41 +121,18 @@ export class BatchExpander {
           out.push({ type: 'timer.cancel', t: at(cur), loop, handle: n(2) })
           break
         case BatchOp.Timer:
-          out.push({
-            type: 'timer.schedule',
-            t: at(cur),
-            loop,
-            handle: n(1),
-            cb: n(2),
-            when: at(cur + n(3)),
-            task: n(4) || null
-          })
+          pushTimer(out, at, loop, cur, n(1), n(2), n(3), n(4))
           break
         case BatchOp.TickEnd:
           cur += n(1)
           out.push({ type: 'tick.end', t: at(cur), loop, tick: n(2) })
           break
         case BatchOp.Sleep:
-          out.push({
-            type: 'task.state',
-            t: at(end),
-            loop,
-            task: n(1),
-            state: 'waiting',
-            awaiting: { kind: 'sleep', ref: n(2), label: SLEEP_LABEL }
-          })
+          pushWaiting(out, at(end), loop, n(1), sleepOn(n(2)))
           break
         case BatchOp.Wait:
-          if (op[2] !== null && typeof op[2] === 'object') {
-            out.push({
-              type: 'task.state',
-              t: at(end),
-              loop,
-              task: n(1),
-              state: 'waiting',
-              awaiting: op[2] as Awaiting
-            })
-          }
+          if (op[2] !== null && typeof op[2] === 'object')
+            pushWaiting(out, at(end), loop, n(1), op[2] as Awaiting)
           break
         default:
           // An op code from a newer agent: nothing we could draw from it.
@@ -167,6 +140,42 @@ export class BatchExpander {
       }
     }
   }
+}
+
+/** `handle.begin` at `start` and `handle.end` after `dur` µs: one run, whichever op held it. */
+function pushRun(
+  out: TraceEvent[],
+  at: (us: number) => number,
+  loop: number,
+  tick: number,
+  start: number,
+  dur: number,
+  handle: number,
+  cb: number,
+  task: number
+): void {
+  out.push({ type: 'handle.begin', t: at(start), loop, handle, cb, task: task || null, tick })
+  out.push({ type: 'handle.end', t: at(start + dur), loop, handle, dur: dur / 1e6 })
+}
+
+/** `timer.schedule` made at `now`, due `when` µs later. */
+function pushTimer(
+  out: TraceEvent[],
+  at: (us: number) => number,
+  loop: number,
+  now: number,
+  handle: number,
+  cb: number,
+  when: number,
+  task: number
+): void {
+  out.push({ type: 'timer.schedule', t: at(now), loop, handle, cb, when: at(now + when), task: task || null })
+}
+
+const sleepOn = (timer: number): Awaiting => ({ kind: 'sleep', ref: timer, label: SLEEP_LABEL })
+
+function pushWaiting(out: TraceEvent[], t: number, loop: number, task: number, awaiting: Awaiting): void {
+  out.push({ type: 'task.state', t, loop, task, state: 'waiting', awaiting })
 }
 
 const nums = (v: unknown): number[] =>
@@ -227,36 +236,12 @@ function expandRuns(
     cur += dts[i]
     const dur = i + 1 < dts.length ? dts[i + 1] : lastDur
     end = cur + dur
-    out.push({ type: 'handle.begin', t: at(cur), loop, handle, cb, task: task || null, tick })
-    out.push({ type: 'handle.end', t: at(end), loop, handle, dur: dur / 1e6 })
-    const scheduled = timers.get(i)
-    if (scheduled) {
-      for (const [timer, timerCb, when, timerTask] of scheduled) {
-        out.push({
-          type: 'timer.schedule',
-          t: at(cur),
-          loop,
-          handle: timer,
-          cb: timerCb,
-          when: at(cur + when),
-          task: timerTask || null
-        })
-      }
-    }
+    pushRun(out, at, loop, tick, cur, dur, handle, cb, task)
+    for (const [timer, timerCb, when, timerTask] of timers.get(i) ?? [])
+      pushTimer(out, at, loop, cur, timer, timerCb, when, timerTask)
     const sleep = sleeps.get(i)
-    if (sleep !== undefined) {
-      out.push({
-        type: 'task.state',
-        t: at(end),
-        loop,
-        task,
-        state: 'waiting',
-        awaiting: { kind: 'sleep', ref: sleep, label: SLEEP_LABEL }
-      })
-    } else {
-      const wait = waits.get(i)
-      if (wait) out.push({ type: 'task.state', t: at(end), loop, task, state: 'waiting', awaiting: wait })
-    }
+    const wait = sleep !== undefined ? sleepOn(sleep) : waits.get(i)
+    if (wait) pushWaiting(out, at(end), loop, task, wait)
   }
   return { cur, end }
 }
