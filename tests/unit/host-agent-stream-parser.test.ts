@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { AgentStreamParser } from '../../src/host/agent-stream-parser'
 import type { TraceEvent, TraceHeader } from '../../src/shared/trace-types'
+import { MINIMAL_HEADER } from '../fixtures/host-helpers'
 
-const header = {
-  type: 'header',
-  format: 'loopscope-trace',
-  version: 1,
-  python: '3.11',
-  pid: 1,
-  argv: [],
-  script: null,
-  started: 'x'
-}
+const header = MINIMAL_HEADER
 
 function collect(maxLineBytes?: number) {
   const events: TraceEvent[] = []

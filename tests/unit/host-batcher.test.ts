@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { Batcher } from '../../src/host/batcher'
 import type { Clock } from '../../src/host/clock'
 import type { TraceBatch } from '../../src/shared/api'
-import type { TraceEvent, TraceHeader } from '../../src/shared/trace-types'
+import type { TraceEvent } from '../../src/shared/trace-types'
+import { MINIMAL_HEADER } from '../fixtures/host-helpers'
 
 class FakeClock implements Clock {
   time = 0
@@ -30,16 +31,7 @@ class FakeClock implements Clock {
   }
 }
 
-const header: TraceHeader = {
-  type: 'header',
-  format: 'loopscope-trace',
-  version: 1,
-  python: '3.11',
-  pid: 1,
-  argv: [],
-  script: null,
-  started: 'x'
-}
+const header = MINIMAL_HEADER
 const tick = (n: number) => ({ type: 'tick.begin' as const, t: n, loop: 1, tick: n })
 
 describe('batcher', () => {

@@ -10,18 +10,9 @@ import { readTraceFile, parseTraceText } from '../../src/host/trace-reader'
 import { toChromeTrace } from '../../src/shared/export/chrome-trace'
 import { TraceModel } from '../../src/shared/trace-model/trace-model'
 import { TRACE_EVENT_TYPES, type TraceEvent } from '../../src/shared/trace-types'
-import { scratchDir } from '../fixtures/host-helpers'
+import { MINIMAL_HEADER, scratchDir } from '../fixtures/host-helpers'
 
-const HEADER = JSON.stringify({
-  type: 'header',
-  format: 'loopscope-trace',
-  version: 1,
-  python: '3.11',
-  pid: 1,
-  argv: [],
-  script: null,
-  started: 'x'
-})
+const HEADER = JSON.stringify(MINIMAL_HEADER)
 
 /** A line as the agent writes it (type, then t, then fields), or a hostile variant of one. */
 const agentLine = fc
