@@ -63,6 +63,8 @@ function startServe(ctx) {
   })
 }
 
+const BATCH_PREFIX = Buffer.from('{"push":"batch"')
+
 /** A second WebSocket client of the web host, for calls the bench makes itself. */
 async function connectClient(server) {
   const ws = new WebSocket(`${server.origin.replace('http', 'ws')}/ws?token=${server.token}`, {
@@ -77,6 +79,10 @@ async function connectClient(server) {
   const waiting = new Map()
   const statuses = []
   ws.on('message', (data) => {
+    // Batches are the page's to take in: parsing megabytes of them here would take a core
+    // from the host and the page being measured (the bench client only needs replies and
+    // statuses).
+    if (data.subarray(0, BATCH_PREFIX.length).equals(BATCH_PREFIX)) return
     const msg = JSON.parse(data.toString())
     if ('id' in msg && waiting.has(msg.id)) {
       const { resolve, reject } = waiting.get(msg.id)

@@ -276,7 +276,7 @@ export class ApiServer {
         },
         onEvent: (e, line) => {
           writer.event(e, line)
-          batcher.push(e)
+          batcher.push(e, line)
         },
         onStatus: (s) => {
           if (s.state === 'exited') {
@@ -310,8 +310,8 @@ export class ApiServer {
    */
   async openTrace(path: string): Promise<SessionInfo> {
     // Events parsed before the replay's batcher exists wait here, in order.
-    const early: TraceEvent[] = []
-    let into: ((e: TraceEvent) => void) | null = null
+    const early: [TraceEvent, string][] = []
+    let into: ((e: TraceEvent, line: string) => void) | null = null
     let exit: ExitEvent | null = null
     let lastT = 0
     let firstHeader: TraceHeader | null = null
@@ -324,11 +324,11 @@ export class ApiServer {
           firstHeader = h
           started()
         },
-        event: (e) => {
+        event: (e, line) => {
           if (e.type === 'exit') exit = e
           lastT = e.t
-          if (into) into(e)
-          else early.push(e)
+          if (into) into(e, line)
+          else early.push([e, line])
           started()
         }
       },
@@ -388,9 +388,9 @@ export class ApiServer {
       })
       batcher = replay
       if (header) replay.setHeader(header)
-      for (const e of early) replay.push(e)
+      for (const [e, line] of early) replay.push(e, line)
       early.length = 0
-      into = (e) => replay.push(e)
+      into = (e, line) => replay.push(e, line)
       stream.done.then(
         (result) => {
           if (!result.cancelled) finish(result.message)

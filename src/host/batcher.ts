@@ -27,8 +27,33 @@ export interface BatcherOptions {
   timed?: boolean
 }
 
+/**
+ * The JSON text each event of a batch arrived as, where the batcher was given it (a trace
+ * line that parsed to exactly that event); undefined for an event built or changed here.
+ * Keyed by the batch, so it goes when the batch does. See batchJson.
+ */
+const receivedTexts = new WeakMap<TraceBatch, (string | undefined)[]>()
+
+/**
+ * A batch as JSON, reusing each event's received text instead of serializing it again: a
+ * replayed trace or an event flood is megabytes a batch, and the text was valid JSON for
+ * that very event when it was parsed (trace-line.ts only checks it, it changes nothing).
+ */
+export function batchJson(batch: TraceBatch): string {
+  const texts = receivedTexts.get(batch)
+  if (!texts) return JSON.stringify(batch)
+  const { events, ...rest } = batch
+  const parts = new Array<string>(events.length)
+  for (let i = 0; i < events.length; i++) parts[i] = texts[i] ?? JSON.stringify(events[i])
+  const head = JSON.stringify(rest)
+  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"events":[${parts.join(',')}]}`
+}
+
 export class Batcher {
   private events: TraceEvent[] = []
+  /** Parallel to `events`: the text each arrived as, when known. */
+  private texts: (string | undefined)[] = []
+  private anyText = false
   /** UTF-16 units of output in `events`. */
   private outputChars = 0
   /** Events waiting, counting an event that packs several (an agent `batch`) as what it holds. */
@@ -60,7 +85,8 @@ export class Batcher {
     this.schedule()
   }
 
-  push(event: TraceEvent): void {
+  /** `text`: the JSON line the event was parsed from, if it was (see batchJson). */
+  push(event: TraceEvent, text?: string): void {
     if (this.disposed) return
     const last = this.events[this.events.length - 1]
     // Consecutive output chunks of one stream merge: a print flood then costs one event
@@ -73,12 +99,13 @@ export class Batcher {
         last.data.length + event.data.length <= MAX_MERGED_OUTPUT
       ) {
         this.events[this.events.length - 1] = { ...last, data: last.data + event.data } satisfies OutputEvent
-      } else this.events.push(event)
+        this.texts[this.texts.length - 1] = undefined
+      } else this.add(event, text)
       if (this.outputChars >= MAX_BATCH_OUTPUT) this.flush()
       else this.schedule()
       return
     }
-    this.events.push(event)
+    this.add(event, text)
     this.weight += weightOf(event)
     if (this.weight >= this.maxEvents) this.flush()
     else this.schedule()
@@ -93,11 +120,20 @@ export class Batcher {
     const batch: TraceBatch = { session: this.opts.session, from: this.next, events: this.events }
     if (this.headerPending && this.header) batch.header = this.header
     this.headerPending = false
+    if (this.anyText) receivedTexts.set(batch, this.texts)
     this.next += this.events.length
     this.events = []
+    this.texts = []
+    this.anyText = false
     this.outputChars = 0
     this.weight = 0
     this.opts.flush(batch)
+  }
+
+  private add(event: TraceEvent, text: string | undefined): void {
+    this.events.push(event)
+    this.texts.push(text)
+    if (text !== undefined) this.anyText = true
   }
 
   /** Flush what is waiting and stop. */

@@ -64,7 +64,8 @@ export interface TraceStreamEnd {
 export interface TraceSink {
   /** The header, if the first line is one; called before any event. */
   header?(header: TraceHeader): void
-  event(event: TraceEvent): void
+  /** `line`: the text the event was parsed from (valid JSON of exactly this event). */
+  event(event: TraceEvent, line: string): void
 }
 
 export interface TraceStream {
@@ -89,9 +90,9 @@ export function streamTraceFile(path: string, sink: TraceSink, opts: TraceReadOp
       lineNo++
       collector.header(lineNo, header)
     },
-    onEvent: (event) => {
+    onEvent: (event, line) => {
       lineNo++
-      collector.event(lineNo, event)
+      collector.event(lineNo, event, line)
     },
     onBlank: () => {
       lineNo++
@@ -150,7 +151,7 @@ class Collector {
     const parsed = parseTraceLine(text)
     if (parsed.kind === 'blank') return
     if (parsed.kind === 'header') this.header(lineNo, parsed.header)
-    else if (parsed.kind === 'event') this.event(lineNo, parsed.event)
+    else if (parsed.kind === 'event') this.event(lineNo, parsed.event, text)
     else this.problem(lineNo, parsed.detail)
   }
 
@@ -162,7 +163,7 @@ class Collector {
     this.seenAny = true
   }
 
-  event(lineNo: number, event: TraceEvent): void {
+  event(lineNo: number, event: TraceEvent, line: string): void {
     if (!this.seenAny) this.problem(lineNo, 'no header line: not a Loopscope trace, or its start is missing')
     this.seenAny = true
     if (this.kept >= this.maxEvents) {
@@ -170,7 +171,7 @@ class Collector {
       return
     }
     this.kept++
-    this.sink.event(event)
+    this.sink.event(event, line)
   }
 
   problem(lineNo: number, detail: string): void {

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_CLIENT_MESSAGE_BYTES, type WsServerMessage } from '@shared/ipc-channels'
 import type { TraceBatch } from '@shared/api'
 import type { ApiServer } from './api-server'
+import { batchJson } from './batcher'
 
 export const WS_PATH = '/ws'
 export const TOKEN_COOKIE = 'loopscope_token'
@@ -160,7 +161,8 @@ const batchFrames = new WeakMap<TraceBatch, string>()
 function batchFrame(payload: TraceBatch): string {
   let frame = batchFrames.get(payload)
   if (frame === undefined) {
-    frame = JSON.stringify({ push: 'batch', payload } satisfies WsServerMessage)
+    // The frame is `{ push: 'batch', payload }` (WsServerMessage), the payload written by batchJson.
+    frame = `{"push":"batch","payload":${batchJson(payload)}}`
     batchFrames.set(payload, frame)
   }
   return frame

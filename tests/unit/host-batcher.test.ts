@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Batcher } from '../../src/host/batcher'
+import { Batcher, batchJson } from '../../src/host/batcher'
 import type { Clock } from '../../src/host/clock'
 import type { TraceBatch } from '../../src/shared/api'
 import type { TraceEvent } from '../../src/shared/trace-types'
@@ -154,5 +154,35 @@ describe('batcher', () => {
     b.push(packed as unknown as TraceEvent)
     expect(batches).toHaveLength(1)
     expect(batches[0].events).toHaveLength(2)
+  })
+
+  it('writes a batch as JSON from the lines its events arrived as, and the same value as serializing it', () => {
+    const batches: TraceBatch[] = []
+    const b = new Batcher({ session: 4, flush: (x) => batches.push(x), timed: false, maxEvents: 100 })
+    b.setHeader(header)
+    // Received text written differently from JSON.stringify (spacing, key order, escapes):
+    // batchJson must use it, and it must still be the same value.
+    const line = '{ "t": 1, "type": "tick.begin", "loop": 1, "tick": 1, "note": "\\u00e9" }'
+    b.push(JSON.parse(line) as TraceEvent, line)
+    b.push(tick(2))
+    b.push(
+      { type: 'output', t: 3, stream: 'stdout', data: 'a' },
+      '{"type":"output","t":3,"stream":"stdout","data":"a"}'
+    )
+    // Merged into the previous output event: that event's text no longer describes it.
+    b.push(
+      { type: 'output', t: 3, stream: 'stdout', data: 'b' },
+      '{"type":"output","t":3,"stream":"stdout","data":"b"}'
+    )
+    b.close()
+    expect(batches).toHaveLength(1)
+    const json = batchJson(batches[0])
+    expect(json).toContain(line)
+    expect(json).not.toContain('"data":"a"}')
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(batches[0])))
+    expect(JSON.parse(json).events[2].data).toBe('ab')
+    // A batch the batcher did not make (or made without texts) is simply serialized.
+    const plain: TraceBatch = { session: 1, from: 0, events: [tick(1)] }
+    expect(batchJson(plain)).toBe(JSON.stringify(plain))
   })
 })

@@ -24,7 +24,10 @@ describe('the trace store', () => {
   it('ingests batches into the model and says how far the data goes, without deep reactivity', () => {
     const store = useTraceStore()
     feed(store, recorded.events)
-    expect(store.version).toBe(recorded.events.length)
+    // What the data goes up to counts events as applied: an agent `batch` line counts the
+    // events it holds.
+    expect(store.version).toBe(store.model.eventCount)
+    expect(store.version).toBeGreaterThan(recorded.events.length)
     expect(isReactive(store.model)).toBe(false)
     expect(isProxy(store.model.spans)).toBe(false)
     expect(store.model.tasks.size).toBe(11)
@@ -129,9 +132,39 @@ describe('the trace store', () => {
       expect(store.version).toBe(0)
       expect(frames).toHaveLength(1)
       frames.shift()!(0)
-      expect(store.version).toBe(recorded.events.length)
+      expect(store.version).toBe(store.model.eventCount)
       expect(seen - before).toBe(1)
       stop()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('applies a big batch a slice at a time, the rest in tasks of their own, and announces all of it', async () => {
+    vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) =>
+      setTimeout(() => cb(performance.now()), 16)
+    )
+    vi.stubGlobal('cancelAnimationFrame', (h: number) => clearTimeout(h))
+    try {
+      const store = useTraceStore()
+      // 200,000 events in one batch: far more than one slice applies.
+      const events: TraceEvent[] = []
+      for (let tick = 1; tick <= 200_000; tick++)
+        events.push({ type: 'tick.begin', t: tick / 1000, loop: 1, tick })
+      store.ingestBatch({ session: 1, from: 0, events })
+      const first = store.model.eventCount
+      expect(first).toBeGreaterThan(0)
+      expect(first).toBeLessThan(events.length)
+      const deadline = Date.now() + 20_000
+      while (store.model.eventCount < events.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5))
+      expect(store.model.eventCount).toBe(events.length)
+      await new Promise((r) => setTimeout(r, 50))
+      expect(store.version).toBe(events.length)
+      // Same model as taking them in at once.
+      const once = new TraceModel()
+      once.ingest(events)
+      expect(store.model.now).toBe(once.now)
     } finally {
       vi.unstubAllGlobals()
     }

@@ -32,7 +32,7 @@ async function client(): Promise<{ ws: WebSocket; frames: string[] }> {
 }
 
 describe('web host fan-out', () => {
-  it('serializes each batch once and sends every client the same text', async () => {
+  it('serializes each batch once, from the lines as read, and sends every client the same text', async () => {
     const file = join(root, 'trace.ndjson')
     const lines = [TRACE_HEADER_LINE]
     for (let tick = 1; tick <= 120_000; tick++)
@@ -47,13 +47,20 @@ describe('web host fan-out', () => {
       const deadline = Date.now() + 20_000
       while (!(exited(a.frames) && exited(b.frames)) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 10))
+      // A batch's head (session, from, header) is serialized once per batch; its events not
+      // at all: each is sent as the line it was read from.
       const batchCalls = stringify.mock.calls.filter(
-        ([v]) => typeof v === 'object' && v !== null && (v as { push?: unknown }).push === 'batch'
+        ([v]) => typeof v === 'object' && v !== null && 'session' in v && 'from' in v
+      )
+      const eventCalls = stringify.mock.calls.filter(
+        ([v]) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'tick.begin'
       )
       const batchFrames = (frames: string[]) => frames.filter((f) => f.startsWith('{"push":"batch"'))
       expect(batchFrames(a.frames)).toHaveLength(3)
       expect(batchFrames(b.frames)).toEqual(batchFrames(a.frames))
       expect(batchCalls).toHaveLength(3)
+      expect(eventCalls).toHaveLength(0)
+      expect(batchFrames(a.frames)[1]).toContain(lines[50_001])
       const events = batchFrames(a.frames).flatMap((f) => JSON.parse(f).payload.events)
       expect(events).toHaveLength(120_000)
     } finally {

@@ -85,17 +85,86 @@ export class TraceModel {
   private laneSeq = 0
   private taskSeq = 0
   private readonly expander = new BatchExpander()
-  private readonly expanded: TraceEvent[] = []
 
   setHeader(h: TraceHeader): void {
     this.header = h
   }
 
   ingest(events: readonly TraceEvent[]): void {
-    for (let i = 0; i < events.length; i++) this.ingestOne(events[i])
+    this.enqueue(events)
+    this.drain(Infinity)
   }
 
+  /**
+   * Events taken in, not applied yet: a view that must keep its frames short applies them a
+   * slice at a time (`drain`). The agent packs thousands of events in one `batch`, so a batch
+   * is expanded when its turn comes and its events are applied in slices too.
+   */
+  private readonly queue: (readonly TraceEvent[])[] = []
+  private queueAt = 0
+  private expandedAt = 0
+  private pendingExpanded: TraceEvent[] | null = null
+
+  /** Queues events to apply (in order, after any already queued); `drain` applies them. */
+  enqueue(events: readonly TraceEvent[]): void {
+    if (events.length) this.queue.push(events)
+  }
+
+  /** True when every queued event has been applied. */
+  get drained(): boolean {
+    return this.queue.length === 0 && this.pendingExpanded === null
+  }
+
+  /** Forgets what is queued and not applied yet. */
+  clearQueue(): void {
+    this.queue.length = 0
+    this.queueAt = 0
+    this.pendingExpanded = null
+    this.expandedAt = 0
+  }
+
+  /**
+   * Applies queued events, in order, until none are left or `deadline` (on `clock`'s scale,
+   * checked every few hundred events) has passed. Returns whether the queue is now empty.
+   */
+  drain(deadline: number, clock: () => number = () => performance.now()): boolean {
+    const CHECK_EVERY = 256
+    for (;;) {
+      const pending = this.pendingExpanded
+      if (pending !== null) {
+        let i = this.expandedAt
+        while (i < pending.length) {
+          const end = Math.min(pending.length, i + CHECK_EVERY)
+          for (; i < end; i++) this.applySafely(pending[i])
+          if (i < pending.length && clock() >= deadline) {
+            this.expandedAt = i
+            return false
+          }
+        }
+        this.pendingExpanded = null
+        this.expandedAt = 0
+      }
+      const events = this.queue[0]
+      if (events === undefined) return true
+      let j = this.queueAt
+      const end = Math.min(events.length, j + CHECK_EVERY)
+      while (j < end && this.pendingExpanded === null) this.take(events[j++])
+      if (j >= events.length) {
+        this.queue.shift()
+        j = 0
+      }
+      this.queueAt = j
+      if (clock() >= deadline && !this.drained) return false
+    }
+  }
+
+  /** Applies one event now (after anything queued). */
   ingestOne(e: TraceEvent): void {
+    this.ingest([e])
+  }
+
+  /** One event: a `batch` is expanded and its events queued ahead of everything else. */
+  private take(e: TraceEvent): void {
     if (e === null || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
       this.eventCount++
       this.skipped++
@@ -108,20 +177,19 @@ export class TraceModel {
     }
     if (e.type === 'batch') {
       // A batch stands for many events (docs/trace-format.md, "Batches").
-      const out = this.expanded
-      out.length = 0
+      const out: TraceEvent[] = []
       try {
         this.expander.expand(e, out)
       } catch {
         // A malformed batch costs its own events, never the model.
-        out.length = 0
         this.eventCount++
         this.skipped++
         return
       }
-      const events = out.slice()
-      out.length = 0
-      for (let i = 0; i < events.length; i++) this.applySafely(events[i])
+      if (out.length) {
+        this.pendingExpanded = out
+        this.expandedAt = 0
+      }
       return
     }
     try {

@@ -3,7 +3,7 @@
 // read the model directly.
 
 import { defineStore } from 'pinia'
-import { computed, markRaw, ref, shallowRef } from 'vue'
+import { computed, markRaw, nextTick, ref, shallowRef } from 'vue'
 import type { TraceBatch } from '@shared/api'
 import type { TraceHeader } from '@shared/trace-types'
 import { TraceModel } from '@shared/trace-model/trace-model'
@@ -31,8 +31,15 @@ const QUIET_MS = 30
 /** Events in one publish above which the stream is a flood, and how often (ms) one is published then. */
 const FLOOD_EVENTS = 1000
 const FLOOD_PUBLISH_MS = 33
-/** How often the tables follow the trace during a flood of events. */
+/**
+ * Queued events are applied in slices of at most this long (ms), a task each, so that a big
+ * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long.
+ */
+const INGEST_SLICE_MS = 6
+/** How often (at most) the tables follow the trace during a flood of events. */
 const TABLE_INTERVAL_MS = 100
+/** In a flood, the share of the time the tables may take to follow it (their update cost sets the gap). */
+const TABLE_SHARE = 0.2
 /** Events between two table updates above which the stream counts as a flood. */
 const TABLE_FLOOD_EVENTS = 200
 
@@ -84,6 +91,7 @@ export const useTraceStore = defineStore('trace', () => {
     cursorTick.value = null
     gaps.value = 0
     notices = 0
+    draining = false
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
     if (tableTimer) clearTimeout(tableTimer)
@@ -91,6 +99,7 @@ export const useTraceStore = defineStore('trace', () => {
     flooding = false
     tableAt = -Infinity
     tableSeen = 0
+    tableCost = 0
     version.value = 0
     tableVersion.value = 0
     structureVersion.value = 0
@@ -113,8 +122,8 @@ export const useTraceStore = defineStore('trace', () => {
     }
     publishFrame = 0
     lastPublishAt = now
-    flooding = received + notices - version.value > FLOOD_EVENTS
-    version.value = received + notices
+    flooding = applied() - version.value > FLOOD_EVENTS
+    version.value = applied()
     structureVersion.value = model.value.structureVersion
     publishTables()
   }
@@ -122,23 +131,29 @@ export const useTraceStore = defineStore('trace', () => {
   let tableTimer: ReturnType<typeof setTimeout> | null = null
   let tableAt = -Infinity
   let tableSeen = 0
+  /** What the tables' last update cost (ms), measured to the end of Vue's render flush. */
+  let tableCost = 0
   function publishTables(): void {
     if (tableTimer) return
     const now = performance.now()
-    const wait = TABLE_INTERVAL_MS - (now - tableAt)
+    const wait = Math.max(TABLE_INTERVAL_MS, tableCost / TABLE_SHARE) - (now - tableAt)
     const flood = version.value - tableSeen > TABLE_FLOOD_EVENTS
     if (wait <= 0 || !flood || typeof requestAnimationFrame !== 'function') {
-      tableAt = now
-      tableSeen = version.value
-      tableVersion.value = version.value
+      updateTables(now)
       return
     }
     tableTimer = setTimeout(() => {
       tableTimer = null
-      tableAt = performance.now()
-      tableSeen = version.value
-      tableVersion.value = version.value
+      updateTables(performance.now())
     }, wait)
+  }
+  function updateTables(now: number): void {
+    tableAt = now
+    tableSeen = version.value
+    tableVersion.value = version.value
+    void nextTick(() => {
+      tableCost = performance.now() - now
+    })
   }
   function schedulePublish(): void {
     if (typeof requestAnimationFrame !== 'function') {
@@ -159,7 +174,7 @@ export const useTraceStore = defineStore('trace', () => {
   let lastPublishAt = -Infinity
   let flooding = false
   function publishNow(): void {
-    version.value = received + notices
+    version.value = applied()
     structureVersion.value = model.value.structureVersion
     publishTables()
   }
@@ -186,8 +201,30 @@ export const useTraceStore = defineStore('trace', () => {
       })
     }
     if (events.length === 0) return
-    m.ingest(events)
+    m.enqueue(events)
     received = batch.from + batch.events.length
+    if (!draining) drainSlice()
+  }
+
+  /** Events applied to the model so far (a `batch` counts what it holds), plus our notices. */
+  const applied = (): number => model.value.eventCount + notices
+  /** True while a slice of queued events is scheduled (see INGEST_SLICE_MS). */
+  let draining = false
+  /** The next slice runs as a task of its own, right after whatever the page has to do first. */
+  let nextSlice: MessageChannel | null = null
+  function drainSlice(): void {
+    draining = false
+    const m = model.value
+    // Without frames (Node) there is nothing to keep responsive: all at once.
+    const sliced = typeof requestAnimationFrame === 'function' && typeof MessageChannel === 'function'
+    if (!m.drain(sliced ? performance.now() + INGEST_SLICE_MS : Infinity)) {
+      if (!nextSlice) {
+        nextSlice = new MessageChannel()
+        nextSlice.port1.onmessage = () => drainSlice()
+      }
+      draining = true
+      nextSlice.port2.postMessage(null)
+    }
     schedulePublish()
   }
 

@@ -1,0 +1,65 @@
+// Thousands of pending timers and ready handles: every one can be scrolled to, and only
+// those in view are in the page (the lists follow the trace without re-rendering thousands
+// of rows).
+import { expect, test } from '@playwright/test'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { appUrl } from './helpers'
+
+test('2,000 timers and 1,500 ready task steps are all reachable, a screenful of rows at a time', async ({
+  page
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopscope-queues-'))
+  const script = join(dir, 'queues.py')
+  writeFileSync(
+    script,
+    [
+      'import asyncio',
+      'async def sleeper(i):',
+      '    await asyncio.sleep(30 + i / 1000)',
+      'async def spinner(i):',
+      '    while True:',
+      '        await asyncio.sleep(0)',
+      'async def main():',
+      '    tasks = [asyncio.create_task(sleeper(i)) for i in range(2000)]',
+      '    tasks += [asyncio.create_task(spinner(i)) for i in range(1500)]',
+      '    await asyncio.sleep(30)',
+      'asyncio.run(main())',
+      ''
+    ].join('\n')
+  )
+  await page.goto(appUrl())
+  await page.getByRole('textbox', { name: 'Script path' }).fill(script)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  const timers = page.getByRole('region', { name: 'Timers' })
+  await expect(timers.locator('.count')).toHaveText(/^200[01]$/, { timeout: 20_000 })
+  // Held between ticks, the 1,500 spinning tasks' steps wait in the ready queue.
+  await page.getByRole('button', { name: 'Pause', exact: true }).click()
+  await expect(page.getByTestId('session-state')).toContainText(/paused/i)
+
+  const total = Number(await timers.locator('.count').textContent())
+  const timerRows = timers.locator('tbody tr.row')
+  const shown = await timerRows.count()
+  expect(shown).toBeGreaterThan(3)
+  expect(shown).toBeLessThan(120)
+  const timerScroller = timers.locator('.scroll')
+  // The table is as tall as all its rows: the last is reached by scrolling.
+  expect(await timerScroller.evaluate((el) => el.scrollHeight)).toBeGreaterThan(total * 20)
+  await timerScroller.evaluate((el) => (el.scrollTop = el.scrollHeight))
+  await expect(timers.locator('tbody tr.row').last()).toHaveAttribute('aria-rowindex', String(total + 1))
+  expect(await timerRows.count()).toBeLessThan(120)
+
+  const ready = page.getByRole('region', { name: 'Ready queue' })
+  await expect(ready.locator('.count')).toHaveText('1500')
+  const items = ready.getByRole('listitem')
+  expect(await items.count()).toBeLessThan(120)
+  await expect(items.first().locator('.pos')).toHaveText('1')
+  await ready.locator('.scroll').evaluate((el) => (el.scrollTop = el.scrollHeight))
+  await expect(items.last().locator('.pos')).toHaveText('1500')
+  await expect(items.last()).toContainText('spinner')
+  expect(await items.count()).toBeLessThan(120)
+  await page.screenshot({ path: 'test-results/screenshots/long-queues.png' })
+
+  await page.getByRole('button', { name: 'Stop', exact: true }).click()
+})
