@@ -105,7 +105,7 @@ export class ApiServer {
   private readonly transports = new Set<ApiTransport>()
   private active: Active | null = null
   /** A saved trace still being read and replayed. */
-  private replay: { id: number; cancel(): void } | null = null
+  private replay: { id: number; cancel(): void; pause(): void; resume(): void } | null = null
   private nextSessionId = 1
   private breakpoints: Breakpoints | null = null
   private disposed = false
@@ -371,7 +371,9 @@ export class ApiServer {
       cancel: () => {
         stream.cancel()
         finish('Replaced by a new session before the trace finished loading.')
-      }
+      },
+      pause: () => stream.pause(),
+      resume: () => stream.resume()
     }
     setImmediate(() => {
       if (finished) return
@@ -580,22 +582,38 @@ export class ApiServer {
     return { path: null, data: base64, name, mime }
   }
 
+  /**
+   * Sends a batch to every transport. A client that falls behind (a slow page) holds up
+   * where the events come from, so nothing piles up without bound: a live run's output and
+   * events, or the reading of a trace being replayed, until the backlog has drained.
+   */
   private pushBatch(b: TraceBatch): void {
     for (const t of this.transports) t.sendBatch(b)
-    if (!this.outputPaused && this.backlog() > BACKLOG_HIGH && this.active) {
-      this.outputPaused = true
-      const session = this.active.session
-      session.pauseOutput()
-      const poll = (): void => {
-        if (this.backlog() > BACKLOG_LOW && this.active?.session === session && session.state !== 'exited') {
-          this.clock.setTimeout(poll, BACKLOG_POLL_MS)
-          return
-        }
-        this.outputPaused = false
-        session.resumeOutput()
+    if (this.outputPaused || this.backlog() <= BACKLOG_HIGH) return
+    const active = this.active
+    const replay = this.replay
+    let source: { pause(): void; resume(): void; current(): boolean }
+    if (active && active.session.id === b.session) {
+      const session = active.session
+      source = {
+        pause: () => session.pauseOutput(),
+        resume: () => session.resumeOutput(),
+        current: () => this.active?.session === session && session.state !== 'exited'
       }
-      this.clock.setTimeout(poll, BACKLOG_POLL_MS)
+    } else if (replay && replay.id === b.session) {
+      source = { pause: replay.pause, resume: replay.resume, current: () => this.replay === replay }
+    } else return
+    this.outputPaused = true
+    source.pause()
+    const poll = (): void => {
+      if (this.backlog() > BACKLOG_LOW && source.current()) {
+        this.clock.setTimeout(poll, BACKLOG_POLL_MS)
+        return
+      }
+      this.outputPaused = false
+      source.resume()
     }
+    this.clock.setTimeout(poll, BACKLOG_POLL_MS)
   }
 
   private backlog(): number {

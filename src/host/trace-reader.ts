@@ -73,6 +73,9 @@ export interface TraceStream {
   done: Promise<TraceStreamEnd>
   /** Stops reading now; `done` then resolves with `cancelled`. */
   cancel(): void
+  /** Stops reading for now (a reader that cannot keep up); `resume` goes on. */
+  pause(): void
+  resume(): void
 }
 
 /**
@@ -131,7 +134,9 @@ export function streamTraceFile(path: string, sink: TraceSink, opts: TraceReadOp
     cancel: () => {
       finish(collector.end(true))
       stream.destroy()
-    }
+    },
+    pause: () => void stream.pause(),
+    resume: () => void stream.resume()
   }
 }
 

@@ -10,11 +10,11 @@ import { scratchDir, TRACE_HEADER_LINE } from '../fixtures/host-helpers'
 const headerLine = TRACE_HEADER_LINE
 const tickLine = (tick: number) => JSON.stringify({ type: 'tick.begin', t: tick / 1000, loop: 1, tick })
 
-function server() {
+function server(backlog?: () => number) {
   const api = new ApiServer({ kind: 'web', resourcesDir: scratchDir(), version: '0', traceDir: scratchDir() })
   const batches: TraceBatch[] = []
   const statuses: SessionStatus[] = []
-  api.subscribe({ sendBatch: (b) => batches.push(b), sendStatus: (s) => statuses.push(s) })
+  api.subscribe({ sendBatch: (b) => batches.push(b), sendStatus: (s) => statuses.push(s), backlog })
   const until = (cond: () => boolean, ms = 10_000) =>
     new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + ms
@@ -114,5 +114,29 @@ describe('replaying a saved trace while it is read', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(batches.filter((b) => b.session === first.id).length).toBe(sentForFirst)
     expect(batches.filter((b) => b.session === second.id).flatMap((b) => b.events)).toHaveLength(2)
+  })
+
+  it('stops reading while a client is behind, and goes on, losing nothing, once it caught up', async () => {
+    const file = join(scratchDir(), 'big.ndjson')
+    const lines = [headerLine]
+    for (let i = 1; i <= 400_000; i++) lines.push(tickLine(i))
+    lines.push(JSON.stringify({ type: 'exit', t: 401, code: 0, signal: null }))
+    writeFileSync(file, lines.join('\n') + '\n')
+    // A page that has not taken in what it was sent: 100 MB waiting in its socket.
+    let behind = true
+    const { api, batches, until, eventsOf, exitedStatus } = server(() => (behind ? 100 * 1024 * 1024 : 0))
+    const info = (await api.handle('openTrace', [file])) as SessionInfo
+    await until(() => batches.some((b) => b.session === info.id))
+    await new Promise((r) => setTimeout(r, 400))
+    // Held after the first batch (what was already read may still make one more).
+    const held = batches.filter((b) => b.session === info.id).length
+    expect(held).toBeLessThanOrEqual(2)
+    expect(exitedStatus(info.id)).toBeUndefined()
+    behind = false
+    await until(() => exitedStatus(info.id) !== undefined)
+    const events = eventsOf(info.id)
+    expect(events).toHaveLength(400_001)
+    expect(events.slice(0, -1).every((e, i) => e.type === 'tick.begin' && e.tick === i + 1)).toBe(true)
+    expect(exitedStatus(info.id)).toMatchObject({ exitCode: 0 })
   })
 })
