@@ -4,7 +4,9 @@
 // - every animation frame's interval (frame time),
 // - every WebSocket message the app handles: when its handlers returned and how many trace
 //   events the frame carried (so ingest is timed where the app has taken the events),
-// - when a probe name (probe-N) first appears in the DOM, at the next frame (on screen).
+// - when a probe name (probe-N) first appears in the DOM, at the next frame (on screen),
+// - every change of the status bar's session state (a trace the page reads itself says
+//   "Exited" once all its events are in).
 ;(() => {
   const wall = () => performance.timeOrigin + performance.now()
   const B = (window.__bench = {
@@ -18,6 +20,7 @@
     socket: null,
     probes: {},
     watchProbes: false,
+    states: [],
     reset() {
       this.frames = []
       this.handled = 0
@@ -83,7 +86,13 @@
     if (!text) return
     for (const m of text.matchAll(PROBE)) if (!(m[1] in B.probes)) pending.add(m[1])
   }
+  let lastState = ''
   const observer = new MutationObserver((records) => {
+    const state = document.querySelector('[data-testid="session-state"]')?.textContent ?? ''
+    if (state !== lastState) {
+      lastState = state
+      B.states.push([wall(), state])
+    }
     if (!B.watchProbes) return
     for (const r of records) {
       if (r.type === 'characterData') scan(r.target.data)

@@ -126,6 +126,34 @@ async function settle(page, count, { quietMs = 600, timeoutMs = 120000 } = {}) {
 }
 
 /**
+ * Waits until a trace opened after `since` has been taken in whole: in the web host the page
+ * reads the file itself, and its status bar says "Exited" only once every event has been
+ * applied. Then, as `settle`, until the main thread has been quiet for `quietMs`.
+ */
+async function settleOpened(page, since, { quietMs = 600, timeoutMs = 120000 } = {}) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const s = await bench(
+      page,
+      (t0) => {
+        const states = window.__bench.states.filter((x) => x[0] >= t0)
+        const running = states.findIndex((x) => /running/i.test(x[1]))
+        const exited = running < 0 ? undefined : states.slice(running).find((x) => /exited/i.test(x[1]))
+        return {
+          exitedAt: exited?.[0] ?? 0,
+          lastLong: window.__bench.frames.filter((f) => f[1] > 50).at(-1)?.[0] ?? 0
+        }
+      },
+      since
+    )
+    const end = Math.max(s.exitedAt, s.lastLong)
+    if (s.exitedAt && wallNow() - end >= quietMs) return { end, complete: true }
+    if (Date.now() > deadline) return { end: wallNow(), complete: false }
+    await sleep(100)
+  }
+}
+
+/**
  * A trace as Loopscope records it: the timers workload under the real agent, scaled to
  * about `target` events (after its `batch` lines are expanded, counted by the agent's
  * Python twin reader). Returns its path, its event count and how many `"t":` keys the
@@ -237,7 +265,7 @@ export async function benchRenderer(ctx) {
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
     const t0 = wallNow()
     const info = await client.call('openTrace', ctx.syntheticTrace)
-    const opened = await settle(page, n, { timeoutMs: ctx.quick ? 15000 : 120000 })
+    const opened = await settleOpened(page, t0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const openSeconds = (opened.end - t0) / 1000
     const heapAfter = await heapUsed(cdp)
     const openFrames = await bench(
@@ -245,11 +273,19 @@ export async function benchRenderer(ctx) {
       () => ((window.__bench.recording = false), window.__bench.frames.map((f) => f[1]))
     )
     const drew = await page.evaluate(() => document.body.innerText.includes('worker-1'))
+    // Taken in whole: the status bar's tick is the file's last.
+    const tail = readFileSync(ctx.syntheticTrace, 'utf8').slice(-4000)
+    const lastTick = Number([...tail.matchAll(/"tick":(\d+)/g)].at(-1)?.[1])
+    const shownTick = await page.evaluate(() =>
+      Number(/tick\s*(\d+)/.exec(document.querySelector('[role="status"]')?.textContent ?? '')?.[1])
+    )
+    if (shownTick !== lastTick) opened.complete = false
     detail.open = {
       complete: opened.complete,
       session: info.id,
       events: n,
-      handled: opened.handled,
+      lastTick,
+      shownTick,
       seconds: openSeconds,
       heapBefore,
       heapAfter,
@@ -316,7 +352,7 @@ export async function benchRenderer(ctx) {
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
     const r0 = wallNow()
     await client.call('openTrace', rec.path)
-    const recOpened = await settle(page, rec.tKeys, { timeoutMs: ctx.quick ? 15000 : 120000 })
+    const recOpened = await settleOpened(page, r0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const recSeconds = (recOpened.end - r0) / 1000
     const recHeapAfter = await heapUsed(cdp)
     await bench(page, () => (window.__bench.recording = false))

@@ -1,6 +1,7 @@
 // The one server-side implementation of LoopscopeApi. Electron main and the web host both
 // wrap it: they carry calls in and pushes out, and it knows nothing of either transport.
 
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -14,7 +15,9 @@ import {
   type SessionInfo,
   type SessionStatus,
   type TraceBatch,
-  type TraceExportFormat
+  type TraceExportFormat,
+  type TraceReplay,
+  MAX_REPLAY_EVENTS
 } from '@shared/api'
 import type { AgentCommand, Breakpoints } from '@shared/agent-protocol'
 import {
@@ -48,7 +51,15 @@ export interface ApiTransport {
    * slows the program instead of filling memory or losing output.
    */
   backlog?(): number
+  /**
+   * Tells the view to read a saved trace itself, from a URL of this transport (the web
+   * host serves it: see `traceFile`). A transport without it gets the trace as batches.
+   */
+  sendReplay?(r: TraceReplay): void
 }
+
+/** Where the web host serves the one saved trace the person opened (see ApiServer.traceFile). */
+export const TRACE_FILE_PATH = '/trace-file/'
 
 const BACKLOG_HIGH = 8 * 1024 * 1024
 const BACKLOG_LOW = 1024 * 1024
@@ -85,7 +96,6 @@ const REPLAY_BATCH_EVENTS = 50_000
  */
 const KEEP_SUFFIX = '.keep'
 export const DEFAULT_TRACE_DIR = join(homedir(), '.loopscope', 'traces')
-const MAX_REPLAY_EVENTS = 5_000_000
 /**
  * How long an interpreter found usable is trusted without probing it again (a probe runs
  * Python: 100–500 ms). The file must also be unchanged, so a replaced interpreter is re-probed.
@@ -106,6 +116,8 @@ export class ApiServer {
   private active: Active | null = null
   /** A saved trace still being read and replayed. */
   private replay: { id: number; cancel(): void; pause(): void; resume(): void } | null = null
+  /** The saved trace the views may fetch (web host), under an unguessable name, until the next session. */
+  private traceGrant: { name: string; path: string } | null = null
   private nextSessionId = 1
   private breakpoints: Breakpoints | null = null
   private disposed = false
@@ -349,6 +361,34 @@ export class ApiServer {
     this.recent.add('trace', path)
     const id = this.nextSessionId++
     this.rememberTrace(id, path)
+    const info: SessionInfo = {
+      id,
+      script: header?.script ?? path,
+      python: header?.python ?? '',
+      state: 'exited',
+      kept: this.isKept(path)
+    }
+    if ([...this.transports].some((t) => t.sendReplay)) {
+      // The views read it themselves: a browser fetches a file far faster than it takes in
+      // the same bytes as WebSocket messages, and checks each line by the same rules.
+      stream.cancel()
+      const grant = { name: randomBytes(18).toString('base64url'), path }
+      this.traceGrant = grant
+      this.replay = {
+        id,
+        cancel: () => {
+          if (this.traceGrant === grant) this.traceGrant = null
+          if (this.replay?.id === id) this.replay = null
+        },
+        pause: () => undefined,
+        resume: () => undefined
+      }
+      const replay: TraceReplay = { session: id, url: TRACE_FILE_PATH + grant.name, name: basename(path) }
+      setImmediate(() => {
+        for (const t of this.transports) t.sendReplay?.(replay)
+      })
+      return info
+    }
     let batcher: Batcher | null = null
     let finished = false
     const finish = (message: string | null): void => {
@@ -400,13 +440,17 @@ export class ApiServer {
         (err: unknown) => finish(`Trace reading stopped: ${(err as Error).message}`)
       )
     })
-    return {
-      id,
-      script: header?.script ?? path,
-      python: header?.python ?? '',
-      state: 'exited',
-      kept: this.isKept(path)
-    }
+    return info
+  }
+
+  /**
+   * The file behind a TRACE_FILE_PATH name: the saved trace the person opened last, while no
+   * other session has started since; null for any other name. Nothing else is ever served.
+   */
+  traceFile(name: string): string | null {
+    const grant = this.traceGrant
+    if (!grant || name.length !== grant.name.length) return null
+    return timingSafeEqual(Buffer.from(name), Buffer.from(grant.name)) ? grant.path : null
   }
 
   /**

@@ -1,72 +1,13 @@
 // Validation of one trace line, shared by the live agent-stream parser and the saved-trace
-// reader: both take input we did not write, so both apply the same rules.
+// reader: both take input we did not write, so both apply the same rules
+// (src/shared/trace-line-rules.ts), and a cheap scan for a consumer that only passes lines on.
 
-import {
-  TRACE_EVENT_TYPES,
-  TRACE_FORMAT,
-  type TraceEvent,
-  type TraceEventType,
-  type TraceHeader
-} from '@shared/trace-types'
+import { TRACE_EVENT_TYPES, type TraceEventType } from '@shared/trace-types'
+// The line rules themselves live in shared code: the page applies them too.
+export { checkTraceValue, isBlankLine, parseTraceLine } from '@shared/trace-line-rules'
+export type { LineProblem, ParsedLine } from '@shared/trace-line-rules'
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(TRACE_EVENT_TYPES)
-
-export type LineProblem = 'invalid-json' | 'not-an-object' | 'unknown-type' | 'bad-time' | 'bad-header'
-
-export type ParsedLine =
-  | { kind: 'header'; header: TraceHeader }
-  | { kind: 'event'; event: TraceEvent }
-  | { kind: 'blank' }
-  | { kind: 'error'; problem: LineProblem; detail: string }
-
-export function isBlankLine(line: string): boolean {
-  // Most lines start with '{': only a line starting with whitespace pays for trim().
-  return line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim() === '')
-}
-
-export function parseTraceLine(line: string): ParsedLine {
-  if (isBlankLine(line)) return { kind: 'blank' }
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch (err) {
-    return { kind: 'error', problem: 'invalid-json', detail: (err as Error).message }
-  }
-  return checkTraceValue(value)
-}
-
-/** The rules a parsed line must meet: an object, a known type, a finite numeric `t`. */
-export function checkTraceValue(value: unknown): ParsedLine {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { kind: 'error', problem: 'not-an-object', detail: 'a trace line must be a JSON object' }
-  }
-  const obj = value as Record<string, unknown>
-  if (obj.type === 'header') {
-    if (obj.format !== TRACE_FORMAT || typeof obj.version !== 'number') {
-      return {
-        kind: 'error',
-        problem: 'bad-header',
-        detail: `header without format "${TRACE_FORMAT}" and a version`
-      }
-    }
-    return { kind: 'header', header: obj as unknown as TraceHeader }
-  }
-  if (typeof obj.type !== 'string' || !KNOWN_TYPES.has(obj.type)) {
-    return {
-      kind: 'error',
-      problem: 'unknown-type',
-      detail: `unknown event type ${JSON.stringify(obj.type)?.slice(0, 100)}`
-    }
-  }
-  if (typeof obj.t !== 'number' || !Number.isFinite(obj.t)) {
-    return { kind: 'error', problem: 'bad-time', detail: `event ${obj.type} without a numeric "t"` }
-  }
-  // Readers iterate a batch's ops: anything but a list would stop them.
-  if (obj.type === 'batch' && !Array.isArray(obj.ops)) {
-    return { kind: 'error', problem: 'not-an-object', detail: 'batch event without an "ops" list' }
-  }
-  return { kind: 'event', event: obj as unknown as TraceEvent }
-}
 
 export interface ScannedEvent {
   type: TraceEventType

@@ -10,7 +10,7 @@ import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_CLIENT_MESSAGE_BYTES, type WsServerMessage } from '@shared/ipc-channels'
 import type { TraceBatch } from '@shared/api'
-import type { ApiServer } from './api-server'
+import { TRACE_FILE_PATH, type ApiServer } from './api-server'
 import { batchJson } from './batcher'
 
 export const WS_PATH = '/ws'
@@ -92,6 +92,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.setHeader('Location', url.pathname + url.search)
       res.writeHead(302).end()
       return
+    }
+    if (url.pathname.startsWith(TRACE_FILE_PATH)) {
+      const path = opts.api.traceFile(url.pathname.slice(TRACE_FILE_PATH.length))
+      if (!path) return plain(res, 404, 'Not found.')
+      return serveFile(path, 'application/x-ndjson; charset=utf-8', 'no-store', req, res)
     }
     serveStatic(rendererRoot, url.pathname, req, res)
   })
@@ -181,6 +186,7 @@ function serveClient(ws: WebSocket, api: ApiServer): void {
   const unsubscribe = api.subscribe({
     sendBatch: (payload) => sendFrame(() => batchFrame(payload)),
     sendStatus: (payload) => send({ push: 'status', payload }),
+    sendReplay: (payload) => send({ push: 'replay', payload }),
     backlog: () => (ws.readyState === ws.OPEN ? ws.bufferedAmount : 0)
   })
   ws.on('close', unsubscribe)
@@ -235,12 +241,33 @@ function serveStatic(root: string, pathname: string, req: IncomingMessage, res: 
   } catch {
     return plain(res, 404, 'Not found.')
   }
-  res.setHeader('Content-Type', MIME[extname(real).toLowerCase()] ?? 'application/octet-stream')
+  const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream'
+  serveFile(real, type, extname(real) === '.html' ? 'no-store' : 'no-cache', req, res, size)
+}
+
+function serveFile(
+  path: string,
+  type: string,
+  cache: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  size?: number
+): void {
+  if (size === undefined) {
+    try {
+      const st = statSync(path)
+      if (!st.isFile()) return plain(res, 404, 'Not found.')
+      size = st.size
+    } catch {
+      return plain(res, 404, 'Not found.')
+    }
+  }
+  res.setHeader('Content-Type', type)
   res.setHeader('Content-Length', size)
-  res.setHeader('Cache-Control', extname(real) === '.html' ? 'no-store' : 'no-cache')
+  res.setHeader('Cache-Control', cache)
   res.writeHead(200)
   if (req.method === 'HEAD') return void res.end()
-  createReadStream(real)
+  createReadStream(path)
     .on('error', () => res.destroy())
     .pipe(res)
 }

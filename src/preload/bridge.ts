@@ -55,6 +55,7 @@ export function createBridge(ipc: IpcRendererLike, getPathForFile: (file: never)
     ...calls,
     onBatch: (cb) => subscribe(PUSH_CHANNELS.batch, cb),
     onStatus: (cb) => subscribe(PUSH_CHANNELS.status, cb),
+    onReplay: (cb) => subscribe(PUSH_CHANNELS.replay, cb),
     onMenu: (cb) => subscribe(MENU_CHANNEL, cb),
     pathForFile: (file) => {
       try {

@@ -65,6 +65,24 @@ export interface TraceBatch {
   header?: TraceHeader
 }
 
+/**
+ * A saved trace the view reads itself (the web host): its lines are fetched from `url` on
+ * the host that sent this, checked by the same rules and replayed as session `session`.
+ * Far faster than batches through the WebSocket for a big trace.
+ */
+/**
+ * Lines of a saved trace replayed at most (an agent `batch` line counts one), wherever it is
+ * read: past this the rest is left out, with a notice, so memory stays bounded.
+ */
+export const MAX_REPLAY_EVENTS = 5_000_000
+
+export interface TraceReplay {
+  session: number
+  url: string
+  /** The file's name, for messages. */
+  name: string
+}
+
 export interface SessionStatus {
   session: number
   state: SessionState
@@ -118,7 +136,10 @@ export interface LoopscopeApi {
   interrupt(): Promise<void>
   /** Save a file the renderer produced (image or trace) through the host. */
   saveFile(name: string, mime: string, base64: string): Promise<SavedFile>
-  /** Open a saved trace; its events arrive through onBatch as a finished session. */
+  /**
+   * Open a saved trace; its events arrive through onBatch as a finished session (Electron),
+   * or the view is told through onReplay where to read them (the web host).
+   */
   openTrace(path: string): Promise<SessionInfo>
   /**
    * Save the host's own recording of a session, as the native trace (NDJSON, reopenable) or
@@ -147,6 +168,8 @@ export interface LoopscopeApi {
   clearRecent(): Promise<void>
   onBatch(cb: (batch: TraceBatch) => void): Unsubscribe
   onStatus(cb: (status: SessionStatus) => void): Unsubscribe
+  /** A saved trace to read in the view (the web host); Electron never calls back. */
+  onReplay(cb: (replay: TraceReplay) => void): Unsubscribe
   /** Application-menu commands (Electron); the web bridge never calls back. */
   onMenu(cb: (cmd: MenuCommand) => void): Unsubscribe
   /** The file-system path of a dropped File (Electron's webUtils); null in the browser. */
@@ -154,7 +177,10 @@ export interface LoopscopeApi {
 }
 
 /** Method names of LoopscopeApi that cross to the host (not subscriptions or local helpers). */
-export type ApiMethod = Exclude<keyof LoopscopeApi, 'onBatch' | 'onStatus' | 'onMenu' | 'pathForFile'>
+export type ApiMethod = Exclude<
+  keyof LoopscopeApi,
+  'onBatch' | 'onStatus' | 'onReplay' | 'onMenu' | 'pathForFile'
+>
 
 export const API_METHODS: readonly ApiMethod[] = [
   'getInfo',

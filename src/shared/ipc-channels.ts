@@ -14,6 +14,7 @@ export const INVOKE_CHANNELS: readonly string[] = API_METHODS.map(invokeChannel)
 export const PUSH_CHANNELS = {
   batch: `${CHANNEL_PREFIX}push:batch`,
   status: `${CHANNEL_PREFIX}push:status`,
+  replay: `${CHANNEL_PREFIX}push:replay`,
   menu: `${CHANNEL_PREFIX}push:menu`
 } as const
 

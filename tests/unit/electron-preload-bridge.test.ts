@@ -27,7 +27,7 @@ describe('preload bridge', () => {
   it('exposes exactly the LoopscopeApi methods plus subscriptions', () => {
     const api = createBridge(new MemoryIpc() as never, pathOf)
     expect(Object.keys(api).sort()).toEqual(
-      [...API_METHODS, 'onBatch', 'onMenu', 'onStatus', 'pathForFile'].sort()
+      [...API_METHODS, 'onBatch', 'onMenu', 'onReplay', 'onStatus', 'pathForFile'].sort()
     )
     for (const v of Object.values(api)) expect(typeof v).toBe('function')
   })

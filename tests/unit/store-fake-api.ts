@@ -197,6 +197,10 @@ export class ReplayApi implements LoopscopeApi {
     this.statusCbs.add(cb)
     return () => this.statusCbs.delete(cb)
   }
+  onReplay() {
+    // The fake host replays through batches, as Electron does.
+    return () => undefined
+  }
   onMenu(cb: (c: MenuCommand) => void) {
     this.menuCbs.add(cb)
     return () => this.menuCbs.delete(cb)

@@ -4,9 +4,11 @@
 // counted, and the first one is reported with its line number, so a corrupt trace opens as
 // far as it is valid and says where it broke.
 
-import { TRACE_EVENT_TYPES, TRACE_FORMAT, type TraceEvent, type TraceHeader } from '../trace-types'
+import type { TraceEvent, TraceHeader } from '../trace-types'
+import { checkTraceValue, isBlankLine } from '../trace-line-rules'
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(TRACE_EVENT_TYPES)
+/** A line longer than this (UTF-16 units) is skipped and counted, as the host does (8 MB). */
+const MAX_LINE_CHARS = 8 * 1024 * 1024
 
 export interface NdjsonPiece {
   /** Set once, when the first line (the header) is read. */
@@ -16,6 +18,8 @@ export interface NdjsonPiece {
 
 export class NdjsonTraceReader {
   private rest = ''
+  /** True while skipping the rest of a line already past MAX_LINE_CHARS. */
+  private skipping = false
   private lineNo = 0
   private seenAny = false
   private headerValue: TraceHeader | null = null
@@ -29,23 +33,35 @@ export class NdjsonTraceReader {
   /** Feeds the next piece of text; returns what its complete lines hold. */
   push(text: string): NdjsonPiece {
     const out: NdjsonPiece = { header: null, events: [] }
-    let start = 0
-    const data = this.rest + text
-    for (;;) {
-      const nl = data.indexOf('\n', start)
-      if (nl < 0) break
-      this.line(data.slice(start, nl), out)
-      start = nl + 1
+    let data = text
+    if (this.skipping) {
+      const nl = data.indexOf('\n')
+      if (nl < 0) return out
+      this.skipping = false
+      this.lineNo++
+      this.problem('line longer than 8 MB skipped')
+      data = data.slice(nl + 1)
     }
-    this.rest = data.slice(start)
+    data = this.rest + data
+    const last = data.lastIndexOf('\n')
+    if (last < 0) {
+      this.keep(data)
+      return out
+    }
+    this.lines(data.slice(0, last), out)
+    this.keep(data.slice(last + 1))
     return out
   }
 
   /** The last line, if the text did not end with a newline (a trace cut short mid-write). */
   end(): NdjsonPiece {
     const out: NdjsonPiece = { header: null, events: [] }
-    if (this.rest.trim()) this.line(this.rest, out)
+    if (this.skipping) {
+      this.lineNo++
+      this.problem('line longer than 8 MB skipped')
+    } else if (this.rest.trim()) this.line(this.rest, out)
     this.rest = ''
+    this.skipping = false
     return out
   }
 
@@ -58,40 +74,62 @@ export class NdjsonTraceReader {
     )
   }
 
+  private keep(rest: string): void {
+    if (rest.length > MAX_LINE_CHARS) {
+      this.rest = ''
+      this.skipping = true
+    } else this.rest = rest
+  }
+
+  /** Complete lines (joined by newlines), each parsed and checked on its own. */
+  private lines(block: string, out: NdjsonPiece): void {
+    let start = 0
+    for (;;) {
+      const nl = block.indexOf('\n', start)
+      if (nl < 0) {
+        this.line(block.slice(start), out)
+        return
+      }
+      this.line(block.slice(start, nl), out)
+      start = nl + 1
+    }
+  }
+
   private line(raw: string, out: NdjsonPiece): void {
-    this.lineNo++
-    const line = raw.trim()
-    if (!line) return
+    if (raw.length > MAX_LINE_CHARS) {
+      this.lineNo++
+      this.problem('line longer than 8 MB skipped')
+      return
+    }
+    if (isBlankLine(raw)) {
+      this.lineNo++
+      return
+    }
     let value: unknown
     try {
-      value = JSON.parse(line)
+      value = JSON.parse(raw)
     } catch (err) {
+      this.lineNo++
       this.problem((err as Error).message)
       return
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.problem('a trace line must be a JSON object')
-      return
-    }
-    const obj = value as Record<string, unknown>
-    if (obj.type === 'header') {
-      if (obj.format !== TRACE_FORMAT || typeof obj.version !== 'number') {
-        this.problem(`header without format "${TRACE_FORMAT}" and a version`)
-      } else if (!this.seenAny && this.headerValue === null) {
-        this.headerValue = obj as unknown as TraceHeader
-        out.header = this.headerValue
+    this.value(value, out)
+  }
+
+  /** One parsed line, checked by the rules the host applies (trace-line-rules.ts). */
+  private value(value: unknown, out: NdjsonPiece): void {
+    this.lineNo++
+    const parsed = checkTraceValue(value)
+    if (parsed.kind === 'header') {
+      if (!this.seenAny && this.headerValue === null) {
+        this.headerValue = parsed.header
+        out.header = parsed.header
         this.seenAny = true
-      } else {
-        this.problem('a header after the first line')
-      }
+      } else this.problem('a header after the first line')
       return
     }
-    if (typeof obj.type !== 'string' || !KNOWN_TYPES.has(obj.type)) {
-      this.problem(`unknown event type ${JSON.stringify(obj.type)}`)
-      return
-    }
-    if (typeof obj.t !== 'number' || !Number.isFinite(obj.t)) {
-      this.problem(`event ${obj.type} without a numeric "t"`)
+    if (parsed.kind !== 'event') {
+      if (parsed.kind === 'error') this.problem(parsed.detail)
       return
     }
     if (!this.seenAny) {
@@ -99,7 +137,7 @@ export class NdjsonTraceReader {
       this.firstProblem ??= `line ${this.lineNo}: no header line: not a Loopscope trace, or its start is missing`
     }
     this.seenAny = true
-    out.events.push(obj as unknown as TraceEvent)
+    out.events.push(parsed.event)
   }
 
   private problem(detail: string): void {

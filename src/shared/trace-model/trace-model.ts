@@ -102,12 +102,15 @@ export class TraceModel {
    */
   private readonly queue: (readonly TraceEvent[])[] = []
   private queueAt = 0
+  /** Events queued and not taken yet (a `batch` line counts one). */
+  queued = 0
   private expandedAt = 0
   private pendingExpanded: TraceEvent[] | null = null
 
   /** Queues events to apply (in order, after any already queued); `drain` applies them. */
   enqueue(events: readonly TraceEvent[]): void {
     if (events.length) this.queue.push(events)
+    this.queued += events.length
   }
 
   /** True when every queued event has been applied. */
@@ -119,6 +122,7 @@ export class TraceModel {
   clearQueue(): void {
     this.queue.length = 0
     this.queueAt = 0
+    this.queued = 0
     this.pendingExpanded = null
     this.expandedAt = 0
   }
@@ -148,7 +152,9 @@ export class TraceModel {
       if (events === undefined) return true
       let j = this.queueAt
       const end = Math.min(events.length, j + CHECK_EVERY)
+      const from = j
       while (j < end && this.pendingExpanded === null) this.take(events[j++])
+      this.queued -= j - from
       if (j >= events.length) {
         this.queue.shift()
         j = 0

@@ -3,7 +3,14 @@
 // passed along too. Calls made while (re)connecting wait for the socket; a dropped socket
 // fails the calls in flight with a clear message and reconnects with backoff.
 
-import type { LoopscopeApi, MenuCommand, SessionStatus, TraceBatch, Unsubscribe } from '@shared/api'
+import type {
+  LoopscopeApi,
+  MenuCommand,
+  SessionStatus,
+  TraceBatch,
+  TraceReplay,
+  Unsubscribe
+} from '@shared/api'
 import type { ApiMethod } from '@shared/api'
 import { API_METHODS } from '@shared/api'
 import type { WsClientMessage, WsServerMessage } from '@shared/ipc-channels'
@@ -43,6 +50,7 @@ export class WebBridge {
   private readonly batchListeners = new Set<(b: TraceBatch) => void>()
   private readonly statusListeners = new Set<(s: SessionStatus) => void>()
   private readonly menuListeners = new Set<(c: MenuCommand) => void>()
+  private readonly replayListeners = new Set<(r: TraceReplay) => void>()
   private readonly connectionListeners = new Set<(c: ConnectionStatus) => void>()
   private attempt = 0
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
@@ -57,6 +65,7 @@ export class WebBridge {
     for (const m of API_METHODS) api[m] = (...params: unknown[]) => this.call(m, params)
     api.onBatch = (cb: (b: TraceBatch) => void): Unsubscribe => this.listen(this.batchListeners, cb)
     api.onStatus = (cb: (s: SessionStatus) => void): Unsubscribe => this.listen(this.statusListeners, cb)
+    api.onReplay = (cb: (r: TraceReplay) => void): Unsubscribe => this.listen(this.replayListeners, cb)
     api.onMenu = (cb: (c: MenuCommand) => void): Unsubscribe => this.listen(this.menuListeners, cb)
     // A browser never reveals where a dropped file lives.
     api.pathForFile = (): string | null => null
@@ -144,6 +153,7 @@ export class WebBridge {
     if ('push' in msg) {
       if (msg.push === 'batch') for (const cb of this.batchListeners) cb(msg.payload as TraceBatch)
       else if (msg.push === 'status') for (const cb of this.statusListeners) cb(msg.payload as SessionStatus)
+      else if (msg.push === 'replay') for (const cb of this.replayListeners) cb(msg.payload as TraceReplay)
       else if (msg.push === 'menu') for (const cb of this.menuListeners) cb(msg.payload as MenuCommand)
       return
     }

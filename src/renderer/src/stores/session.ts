@@ -11,8 +11,10 @@ import type {
   SessionInfo,
   SessionState,
   SessionStatus,
+  TraceReplay,
   TraceExportFormat
 } from '@shared/api'
+import { MAX_REPLAY_EVENTS } from '@shared/api'
 import type { Breakpoints } from '@shared/agent-protocol'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { NdjsonTraceReader } from '@shared/trace-model/ndjson-reader'
@@ -24,6 +26,8 @@ import { useSettingsStore } from './settings'
 export const TRACE_FILE = /\.(ndjson|jsonl)$/i
 /** Events per batch when a trace read in the page is replayed into the store. */
 const LOCAL_BATCH = 5000
+/** Parsed events a trace reader lets wait for the model before it reads on. */
+const READ_AHEAD_EVENTS = 100_000
 
 export type ViewState = 'idle' | 'starting' | 'running' | 'paused' | 'exited'
 
@@ -71,6 +75,7 @@ export const useSessionStore = defineStore('session', () => {
     api = withApi
     unsubscribers.push(api.onBatch((b) => trace.ingestBatch(b)))
     unsubscribers.push(api.onStatus((s) => onStatus(s)))
+    unsubscribers.push(api.onReplay((r) => void readHostTrace(r)))
     unsubscribers.push(api.onMenu((c) => void onMenu(c)))
     rateTimer = setInterval(sampleRate, 1000)
     try {
@@ -193,17 +198,53 @@ export const useSessionStore = defineStore('session', () => {
   /** Replays a trace file read in the page through the same ingest path as the host's batches. */
   async function openLocalTrace(file: Blob & { name?: string }): Promise<void> {
     const id = localSessionId()
-    lastError.value = null
     trace.reset(id)
     trace.localSource = markRaw(file)
+    await replayText(id, file.stream().pipeThrough(new TextDecoderStream()), file.name ?? 'the dropped trace')
+    if (trace.sessionId === id) scriptPath.value = ''
+  }
+
+  /** A saved trace the host asked the view to read itself (the web host serves it). */
+  async function readHostTrace(r: TraceReplay): Promise<void> {
+    if (trace.sessionId !== null && r.session < trace.sessionId) return
+    trace.reset(r.session)
+    let text: ReadableStream<string>
+    try {
+      const res = await fetch(r.url, { cache: 'no-store' })
+      if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
+      text = res.body.pipeThrough(new TextDecoderStream())
+    } catch (e) {
+      if (trace.sessionId !== r.session) return
+      const message = `Reading ${r.name} failed: ${(e as Error).message}`
+      lastError.value = message
+      trace.notice(message, 'error')
+      status.value = { session: r.session, state: 'exited', exitCode: null, signal: null, message }
+      return
+    }
+    await replayText(r.session, text, r.name)
+  }
+
+  /**
+   * Reads a trace's text as it streams in, checks each line (NdjsonTraceReader: the saved-trace
+   * reader's rules) and replays it as session `id`, pacing the reading by how fast the model
+   * takes the events in. Says "exited" only once every event has been applied.
+   */
+  async function replayText(id: number, stream: ReadableStream<string>, name: string): Promise<void> {
+    lastError.value = null
     status.value = { session: id, state: 'running' }
     const reader = new NdjsonTraceReader()
     let from = 0
     let header: TraceHeader | null = null
-    const send = (events: TraceEvent[]): void => {
+    let cut = false
+    const send = (all: TraceEvent[]): void => {
       if (header) {
         trace.ingestBatch({ session: id, from, events: [], header })
         header = null
+      }
+      let events = all
+      if (from + events.length > MAX_REPLAY_EVENTS) {
+        events = events.slice(0, Math.max(0, MAX_REPLAY_EVENTS - from))
+        cut = true
       }
       for (let i = 0; i < events.length; i += LOCAL_BATCH) {
         const part = events.slice(i, i + LOCAL_BATCH)
@@ -211,10 +252,15 @@ export const useSessionStore = defineStore('session', () => {
         from += part.length
       }
     }
+    const it = stream.getReader()
     try {
-      const stream = file.stream().pipeThrough(new TextDecoderStream())
-      const it = stream.getReader()
       for (;;) {
+        // Parsed events wait as objects until applied: read on only when few are waiting.
+        if (trace.model.queued > READ_AHEAD_EVENTS) await trace.whenDrained()
+        if (trace.sessionId !== id) {
+          await it.cancel()
+          return
+        }
         const { value, done } = await it.read()
         if (trace.sessionId !== id) {
           await it.cancel()
@@ -224,13 +270,17 @@ export const useSessionStore = defineStore('session', () => {
         const piece = reader.push(value)
         header = piece.header
         send(piece.events)
+        if (cut) {
+          await it.cancel()
+          break
+        }
       }
-      send(reader.end().events)
+      if (!cut) send(reader.end().events)
     } catch (e) {
-      trace.notice(`Reading ${file.name ?? 'the trace'} failed: ${(e as Error).message}`, 'error')
+      trace.notice(`Reading ${name} failed: ${(e as Error).message}`, 'error')
     }
+    await trace.whenDrained()
     if (trace.sessionId !== id) return
-    const name = file.name ?? 'the dropped trace'
     if (!reader.header && trace.model.eventCount === 0) {
       const message = `${name} is not a Loopscope trace${reader.message ? ` (${reader.message})` : ''}.`
       lastError.value = message
@@ -238,6 +288,8 @@ export const useSessionStore = defineStore('session', () => {
     } else if (reader.message) {
       trace.notice(reader.message, 'warning')
     }
+    if (cut)
+      trace.notice(`Trace has more than ${MAX_REPLAY_EVENTS} events; the rest were not loaded`, 'warning')
     const exit = trace.model.exit
     status.value = {
       session: id,
@@ -245,7 +297,6 @@ export const useSessionStore = defineStore('session', () => {
       exitCode: exit?.code ?? null,
       signal: exit?.signal ?? null
     }
-    scriptPath.value = ''
   }
 
   /**

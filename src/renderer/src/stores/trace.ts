@@ -92,6 +92,7 @@ export const useTraceStore = defineStore('trace', () => {
     gaps.value = 0
     notices = 0
     draining = false
+    for (const w of drainWaiters.splice(0)) w()
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
     if (tableTimer) clearTimeout(tableTimer)
@@ -206,6 +207,16 @@ export const useTraceStore = defineStore('trace', () => {
     if (!draining) drainSlice()
   }
 
+  const drainWaiters: (() => void)[] = []
+  /**
+   * Resolves once every event taken in so far has been applied (at once if none wait), or
+   * when the session is replaced: a reader paces itself by it.
+   */
+  function whenDrained(): Promise<void> {
+    if (model.value.drained) return Promise.resolve()
+    return new Promise((resolve) => drainWaiters.push(resolve))
+  }
+
   /** Events applied to the model so far (a `batch` counts what it holds), plus our notices. */
   const applied = (): number => model.value.eventCount + notices
   /** True while a slice of queued events is scheduled (see INGEST_SLICE_MS). */
@@ -217,7 +228,9 @@ export const useTraceStore = defineStore('trace', () => {
     const m = model.value
     // Without frames (Node) there is nothing to keep responsive: all at once.
     const sliced = typeof requestAnimationFrame === 'function' && typeof MessageChannel === 'function'
-    if (!m.drain(sliced ? performance.now() + INGEST_SLICE_MS : Infinity)) {
+    if (m.drain(sliced ? performance.now() + INGEST_SLICE_MS : Infinity)) {
+      for (const w of drainWaiters.splice(0)) w()
+    } else {
       if (!nextSlice) {
         nextSlice = new MessageChannel()
         nextSlice.port1.onmessage = () => drainSlice()
@@ -405,6 +418,7 @@ export const useTraceStore = defineStore('trace', () => {
     activeBlock,
     reset,
     ingestBatch,
+    whenDrained,
     notice,
     hasRecentNotice,
     select,
