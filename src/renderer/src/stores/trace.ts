@@ -30,7 +30,7 @@ export interface TaskRow {
 const QUIET_MS = 30
 /** Events in one publish above which the stream is a flood, and how often (ms) one is published then. */
 const FLOOD_EVENTS = 1000
-const FLOOD_PUBLISH_MS = 33
+const FLOOD_PUBLISH_MS = 50
 /**
  * Queued events are applied in slices of at most this long (ms), a task each, so that a big
  * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long.
@@ -115,8 +115,9 @@ export const useTraceStore = defineStore('trace', () => {
   let notices = 0
   function publish(): void {
     const now = performance.now()
-    // In a flood every view would change every frame; every other frame is plenty, and the
-    // frames between go to taking in events.
+    // In a flood every view would change every frame; every third frame is plenty (each
+    // publish repaints and commits the page: ~7 ms here), and the frames between go to
+    // taking in events.
     if (flooding && now - lastPublishAt < FLOOD_PUBLISH_MS - 8) {
       publishFrame = requestAnimationFrame(publish)
       return
