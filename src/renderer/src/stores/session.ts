@@ -253,6 +253,7 @@ export const useSessionStore = defineStore('session', () => {
       }
     }
     const it = stream.getReader()
+    trace.setLoading(true)
     try {
       for (;;) {
         // Parsed events wait as objects until applied: read on only when few are waiting.
@@ -281,6 +282,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     await trace.whenDrained()
     if (trace.sessionId !== id) return
+    trace.setLoading(false)
     if (!reader.header && trace.model.eventCount === 0) {
       const message = `${name} is not a Loopscope trace${reader.message ? ` (${reader.message})` : ''}.`
       lastError.value = message

@@ -31,6 +31,8 @@ const QUIET_MS = 30
 /** Events in one publish above which the stream is a flood, and how often (ms) one is published then. */
 const FLOOD_EVENTS = 1000
 const FLOOD_PUBLISH_MS = 50
+/** While a saved trace is read in (nothing live to follow), how often (ms) the views catch up. */
+const LOADING_PUBLISH_MS = 250
 /**
  * Queued events are applied in slices of at most this long (ms), a task each, so that a big
  * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long.
@@ -92,6 +94,7 @@ export const useTraceStore = defineStore('trace', () => {
     gaps.value = 0
     notices = 0
     draining = false
+    loading = false
     for (const w of drainWaiters.splice(0)) w()
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
@@ -118,7 +121,8 @@ export const useTraceStore = defineStore('trace', () => {
     // In a flood every view would change every frame; every third frame is plenty (each
     // publish repaints and commits the page: ~7 ms here), and the frames between go to
     // taking in events.
-    if (flooding && now - lastPublishAt < FLOOD_PUBLISH_MS - 8) {
+    const gap = loading ? LOADING_PUBLISH_MS : flooding ? FLOOD_PUBLISH_MS : 0
+    if (gap && now - lastPublishAt < gap - 8 && typeof requestAnimationFrame === 'function') {
       publishFrame = requestAnimationFrame(publish)
       return
     }
@@ -175,6 +179,15 @@ export const useTraceStore = defineStore('trace', () => {
   }
   let lastPublishAt = -Infinity
   let flooding = false
+  /**
+   * True while a saved trace is being read in: the views then show its progress a few times a
+   * second instead of following every slice, and the time goes to reading it.
+   */
+  let loading = false
+  function setLoading(on: boolean): void {
+    loading = on
+    if (!on) schedulePublish()
+  }
   function publishNow(): void {
     version.value = applied()
     structureVersion.value = model.value.structureVersion
@@ -420,6 +433,7 @@ export const useTraceStore = defineStore('trace', () => {
     reset,
     ingestBatch,
     whenDrained,
+    setLoading,
     notice,
     hasRecentNotice,
     select,
