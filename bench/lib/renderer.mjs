@@ -381,17 +381,20 @@ export async function benchRenderer(ctx) {
       })
     )
 
-    // 2. A live stream at 200,000 events/s through the real host (the emitter stands in
-    // for Python; see live-emitter.mjs): ingest rate and frame time while drawing.
+    // 2. A live stream of synthetic events, one JSON object per line, through the real host
+    // (the emitter stands in for Python; see live-emitter.mjs): ingest rate and frame time
+    // while drawing. Offered above the target (an ingest rate measured this way can never
+    // exceed what is offered, and comes out just under it when offered exactly).
     const rate = Number(process.env.BENCH_LIVE_RATE ?? 200_000)
+    const synthOffered = Math.round(rate * 1.25)
     const seconds = ctx.liveSeconds
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
     const run = await client.call('run', {
       script: join(ctx.root, 'bench/workloads/empty.py'),
       python: join(ctx.root, 'bench/lib/live-emitter.mjs'),
-      env: { BENCH_EMIT_RATE: String(rate), BENCH_EMIT_SECONDS: String(seconds) }
+      env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) }
     })
-    const total = rate * seconds
+    const total = synthOffered * seconds
     const live = await settle(page, total, {
       quietMs: 300,
       timeoutMs: (ctx.quick ? 8000 : 60000) + seconds * 1000
@@ -412,7 +415,7 @@ export async function benchRenderer(ctx) {
     detail.live = {
       complete: live.complete,
       session: run.id,
-      rate,
+      rate: synthOffered,
       seconds,
       handled: liveStats.handled,
       batches: liveStats.batches,
@@ -425,10 +428,25 @@ export async function benchRenderer(ctx) {
       ? ''
       : ` (${liveStats.handled.toLocaleString('en')} of ${total.toLocaleString('en')} by the limit)`
     rows.push(
-      row(section, `live 200k ev/s: ingest rate${liveNote}`, ingest, 'ev/s', { op: '>=', value: rate })
+      row(
+        section,
+        `live ${synthOffered / 1000}k ev/s offered, synthetic: ingest${liveNote}`,
+        ingest,
+        'ev/s',
+        {
+          op: '>=',
+          value: rate
+        }
+      )
     )
     rows.push(
-      row(section, 'live 200k ev/s: frame time p95', percentile(liveStats.frames, 95), 'ms', FRAME_TARGET)
+      row(
+        section,
+        `live ${synthOffered / 1000}k ev/s offered, synthetic: frame time p95`,
+        percentile(liveStats.frames, 95),
+        'ms',
+        FRAME_TARGET
+      )
     )
 
     // 2b. The agent's own format: the recorded trace's `batch` lines replayed at 250,000
