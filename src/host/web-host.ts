@@ -233,34 +233,25 @@ function serveStatic(root: string, pathname: string, req: IncomingMessage, res: 
     return plain(res, 404, 'Not found.')
   }
   if (!real.startsWith(root + sep)) return plain(res, 403, 'Outside the app folder.')
-  let size: number
-  try {
-    const st = statSync(real)
-    if (!st.isFile()) return plain(res, 404, 'Not found.')
-    size = st.size
-  } catch {
-    return plain(res, 404, 'Not found.')
-  }
   const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream'
-  serveFile(real, type, extname(real) === '.html' ? 'no-store' : 'no-cache', req, res, size)
+  serveFile(real, type, extname(real) === '.html' ? 'no-store' : 'no-cache', req, res)
 }
 
+/** A regular file, whole (404 for anything else). */
 function serveFile(
   path: string,
   type: string,
   cache: string,
   req: IncomingMessage,
-  res: ServerResponse,
-  size?: number
+  res: ServerResponse
 ): void {
-  if (size === undefined) {
-    try {
-      const st = statSync(path)
-      if (!st.isFile()) return plain(res, 404, 'Not found.')
-      size = st.size
-    } catch {
-      return plain(res, 404, 'Not found.')
-    }
+  let size: number
+  try {
+    const st = statSync(path)
+    if (!st.isFile()) return plain(res, 404, 'Not found.')
+    size = st.size
+  } catch {
+    return plain(res, 404, 'Not found.')
   }
   res.setHeader('Content-Type', type)
   res.setHeader('Content-Length', size)

@@ -1,29 +1,18 @@
 import { expect, test } from '@playwright/test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { appUrl, waitForExit } from './helpers'
+import { runScript, tempScript, waitForExit } from './helpers'
 
 test('a loop blocked right now is shown live, and Pause says it waits for the callback to return', async ({
   page
 }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'loopscope-block-'))
-  const script = join(dir, 'block.py')
-  writeFileSync(
-    script,
-    [
-      'import asyncio, time',
-      'async def stuck():',
-      '    await asyncio.sleep(0.2)',
-      '    time.sleep(3)',
-      '    print("stuck returned")',
-      'asyncio.run(stuck())',
-      ''
-    ].join('\n')
-  )
-  await page.goto(appUrl())
-  await page.getByRole('textbox', { name: 'Script path' }).fill(script)
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  const script = tempScript('block.py', [
+    'import asyncio, time',
+    'async def stuck():',
+    '    await asyncio.sleep(0.2)',
+    '    time.sleep(3)',
+    '    print("stuck returned")',
+    'asyncio.run(stuck())'
+  ])
+  await runScript(page, script)
   const toolbar = page.getByRole('toolbar', { name: 'Debug' })
   await expect(toolbar.getByRole('alert')).toContainText(/Loop blocked by Task-1 for .* in block\.py:4/, {
     timeout: 5000

@@ -1,8 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { appUrl, waitForExit } from './helpers'
+import { appUrl, waitForExit, tempScript } from './helpers'
 
 // A program that prints far more than anyone reads: the page keeps the newest output only
 // (the trace model's console cap, the terminal's scrollback), so its memory stays bounded.
@@ -10,21 +7,15 @@ test('a 64 MB output flood leaves the page heap bounded and the newest output on
   page
 }) => {
   test.setTimeout(120_000)
-  const dir = mkdtempSync(join(tmpdir(), 'loopscope-flood-mem-'))
-  const script = join(dir, 'flood.py')
-  writeFileSync(
-    script,
-    [
-      'import asyncio, sys',
-      'async def main():',
-      '    for chunk in range(256):',
-      '        sys.stdout.write("".join(f"line {chunk * 2500 + i} " + "x" * 88 + "\\n" for i in range(2500)))',
-      '        await asyncio.sleep(0)',
-      '    print("flood finished")',
-      'asyncio.run(main())',
-      ''
-    ].join('\n')
-  )
+  const script = tempScript('flood.py', [
+    'import asyncio, sys',
+    'async def main():',
+    '    for chunk in range(256):',
+    '        sys.stdout.write("".join(f"line {chunk * 2500 + i} " + "x" * 88 + "\\n" for i in range(2500)))',
+    '        await asyncio.sleep(0)',
+    '    print("flood finished")',
+    'asyncio.run(main())'
+  ])
   await page.goto(appUrl())
   const cdp = await page.context().newCDPSession(page)
   const heapMb = async (): Promise<number> => {

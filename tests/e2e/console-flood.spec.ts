@@ -1,8 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { appUrl, waitForExit } from './helpers'
+import { appUrl, waitForExit, tempScript } from './helpers'
 
 interface FloodFrames {
   /** Gaps between animation frames from the click on Run until the last line was on screen. */
@@ -11,23 +8,17 @@ interface FloodFrames {
 }
 
 test('an output flood streams into the console with frames under 50 ms', async ({ page }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'loopscope-flood-'))
-  const script = join(dir, 'flood.py')
-  writeFileSync(
-    script,
-    [
-      'import asyncio, sys',
-      'async def main():',
-      '    for chunk in range(160):',
-      '        sys.stdout.write("".join(f"line {chunk * 2500 + i} " + "x" * 60 + "\\n" for i in range(2500)))',
-      '        if chunk == 158:',
-      '            sys.stderr.write("a warning on stderr\\n")',
-      '        await asyncio.sleep(0)',
-      '    print("flood finished")',
-      'asyncio.run(main())',
-      ''
-    ].join('\n')
-  )
+  const script = tempScript('flood.py', [
+    'import asyncio, sys',
+    'async def main():',
+    '    for chunk in range(160):',
+    '        sys.stdout.write("".join(f"line {chunk * 2500 + i} " + "x" * 60 + "\\n" for i in range(2500)))',
+    '        if chunk == 158:',
+    '            sys.stderr.write("a warning on stderr\\n")',
+    '        await asyncio.sleep(0)',
+    '    print("flood finished")',
+    'asyncio.run(main())'
+  ])
   await page.goto(appUrl())
   await page.getByRole('textbox', { name: 'Script path' }).fill(script)
   // 400,000 lines (26.6 MB): frames are timed from the click on Run until the last line is on screen.

@@ -1,4 +1,7 @@
 import { expect, type Page } from '@playwright/test'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export function appUrl(): string {
   const url = process.env.LOOPSCOPE_E2E_URL
@@ -19,4 +22,18 @@ export async function openExample(page: Page, name: string): Promise<void> {
 
 export async function waitForExit(page: Page): Promise<void> {
   await expect(page.getByTestId('session-state')).toContainText(/exited/i, { timeout: 30_000 })
+}
+
+/** Writes a Python program (one string per line) to a fresh temporary folder; returns its path. */
+export function tempScript(name: string, lines: string[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'loopscope-e2e-')), name)
+  writeFileSync(path, [...lines, ''].join('\n'))
+  return path
+}
+
+/** Opens the app and runs the script at `path` (typed in "Script path", then Run). */
+export async function runScript(page: Page, path: string): Promise<void> {
+  await page.goto(appUrl())
+  await page.getByRole('textbox', { name: 'Script path' }).fill(path)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
 }

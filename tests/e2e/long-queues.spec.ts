@@ -2,36 +2,25 @@
 // those in view are in the page (the lists follow the trace without re-rendering thousands
 // of rows).
 import { expect, test } from '@playwright/test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { appUrl } from './helpers'
+import { runScript, tempScript } from './helpers'
 
 test('2,000 timers and 1,500 ready task steps are all reachable, a screenful of rows at a time', async ({
   page
 }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'loopscope-queues-'))
-  const script = join(dir, 'queues.py')
-  writeFileSync(
-    script,
-    [
-      'import asyncio',
-      'async def sleeper(i):',
-      '    await asyncio.sleep(30 + i / 1000)',
-      'async def spinner(i):',
-      '    while True:',
-      '        await asyncio.sleep(0)',
-      'async def main():',
-      '    tasks = [asyncio.create_task(sleeper(i)) for i in range(2000)]',
-      '    tasks += [asyncio.create_task(spinner(i)) for i in range(1500)]',
-      '    await asyncio.sleep(30)',
-      'asyncio.run(main())',
-      ''
-    ].join('\n')
-  )
-  await page.goto(appUrl())
-  await page.getByRole('textbox', { name: 'Script path' }).fill(script)
-  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  const script = tempScript('queues.py', [
+    'import asyncio',
+    'async def sleeper(i):',
+    '    await asyncio.sleep(30 + i / 1000)',
+    'async def spinner(i):',
+    '    while True:',
+    '        await asyncio.sleep(0)',
+    'async def main():',
+    '    tasks = [asyncio.create_task(sleeper(i)) for i in range(2000)]',
+    '    tasks += [asyncio.create_task(spinner(i)) for i in range(1500)]',
+    '    await asyncio.sleep(30)',
+    'asyncio.run(main())'
+  ])
+  await runScript(page, script)
   const timers = page.getByRole('region', { name: 'Timers' })
   await expect(timers.locator('.count')).toHaveText(/^200[01]$/, { timeout: 20_000 })
   // Held between ticks, the 1,500 spinning tasks' steps wait in the ready queue.
