@@ -61,6 +61,39 @@ describe('files dropped on the window, menus, settings and breakpoints', () => {
     expect(notices().some((n) => /^Trace read with problems from line 41: /.test(n))).toBe(true)
   })
 
+  it('stops reading a big dropped trace on Stop, keeping what was read and saying so', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    const lines = welcome.trimEnd().split('\n')
+    const ticks: string[] = []
+    for (let i = 1; i <= 200_000; i++)
+      ticks.push(JSON.stringify({ type: 'tick.begin', t: 100 + i / 1000, loop: 1, tick: 1000 + i }))
+    // Read as a browser reads a big file: a piece at a time.
+    const text = new TextEncoder().encode([...lines, ...ticks].join('\n') + '\n')
+    let at = 0
+    const pieces = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((r) => setImmediate(r))
+        if (at >= text.length) return controller.close()
+        controller.enqueue(text.subarray(at, at + 64 * 1024))
+        at += 64 * 1024
+      }
+    })
+    const file = { name: 'big.ndjson', stream: () => pieces } as unknown as File
+    const opening = session.openDropped(file)
+    const trace0 = useTraceStore()
+    while (trace0.model.eventCount === 0) await new Promise((r) => setImmediate(r))
+    expect(session.state).toBe('running')
+    await session.stop()
+    await opening
+    const trace = useTraceStore()
+    expect(api.calls).toEqual([])
+    expect(session.state).toBe('exited')
+    expect(trace.model.tasks.size).toBe(11)
+    expect(trace.model.eventCount).toBeLessThan(200_000)
+    expect(notices().some((n) => /^Stopped reading big\.ndjson/.test(n))).toBe(true)
+  })
+
   it('says a dropped file that is no trace is not one', async () => {
     await session.init(new ReplayApi())
     await session.openDropped(new File(['hello\nworld\n'], 'notes.ndjson'))

@@ -204,6 +204,9 @@ export const useSessionStore = defineStore('session', () => {
     if (trace.sessionId === id) scriptPath.value = ''
   }
 
+  /** The trace being read in the page now (see replayText), and whether Stop asked to end it. */
+  let reading: { id: number; stopped: boolean } | null = null
+
   /** A saved trace the host asked the view to read itself (the web host serves it). */
   async function readHostTrace(r: TraceReplay): Promise<void> {
     if (trace.sessionId !== null && r.session < trace.sessionId) return
@@ -232,6 +235,8 @@ export const useSessionStore = defineStore('session', () => {
   async function replayText(id: number, stream: ReadableStream<string>, name: string): Promise<void> {
     lastError.value = null
     status.value = { session: id, state: 'running' }
+    const me = { id, stopped: false }
+    reading = me
     const reader = new NdjsonTraceReader()
     let from = 0
     let header: TraceHeader | null = null
@@ -267,6 +272,10 @@ export const useSessionStore = defineStore('session', () => {
           await it.cancel()
           return
         }
+        if (me.stopped) {
+          await it.cancel()
+          break
+        }
         if (done) break
         const piece = reader.push(value)
         header = piece.header
@@ -276,20 +285,23 @@ export const useSessionStore = defineStore('session', () => {
           break
         }
       }
-      if (!cut) send(reader.end().events)
+      if (!cut && !me.stopped) send(reader.end().events)
     } catch (e) {
       trace.notice(`Reading ${name} failed: ${(e as Error).message}`, 'error')
+    } finally {
+      if (reading === me) reading = null
     }
     await trace.whenDrained()
     if (trace.sessionId !== id) return
     trace.setLoading(false)
-    if (!reader.header && trace.model.eventCount === 0) {
+    if (!reader.header && trace.model.eventCount === 0 && !me.stopped) {
       const message = `${name} is not a Loopscope trace${reader.message ? ` (${reader.message})` : ''}.`
       lastError.value = message
       trace.notice(message, 'error')
     } else if (reader.message) {
       trace.notice(reader.message, 'warning')
     }
+    if (me.stopped) trace.notice(`Stopped reading ${name}: what was read before Stop is shown.`, 'warning')
     if (cut)
       trace.notice(`Trace has more than ${MAX_REPLAY_EVENTS} events; the rest were not loaded`, 'warning')
     const exit = trace.model.exit
@@ -406,7 +418,14 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Pause asked for and not yet in effect (a blocked loop holds only when the callback returns). */
   const pauseRequested = ref(false)
-  const stop = (): Promise<boolean> => command('Stop', (a) => a.stop())
+  /** Stop: a trace being read in the page stops being read; a run is stopped by the host. */
+  const stop = async (): Promise<boolean> => {
+    if (reading && reading.id === trace.sessionId) {
+      reading.stopped = true
+      return true
+    }
+    return command('Stop', (a) => a.stop())
+  }
   /** With several loops, stepping acts on the one the views follow; the others run on. */
   function targetLoop(): number | null {
     return trace.loopList.length > 1 ? trace.followedLoop : null
