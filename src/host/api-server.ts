@@ -317,8 +317,10 @@ export class ApiServer {
   /**
    * Replays a saved trace while it is still being read: events go out in large batches as
    * the file is parsed, so the view starts drawing at once instead of after the whole file.
-   * The call itself waits only for the first line that makes sense (the header, or an event
-   * of a trace whose start is missing), so a file that is not a trace is still refused.
+   * Views that can read it themselves (the web host's pages, `sendReplay`) are instead told
+   * where to fetch it. The call itself waits only for the first line that makes sense (the
+   * header, or an event of a trace whose start is missing), so a file that is not a trace is
+   * still refused.
    */
   async openTrace(path: string): Promise<SessionInfo> {
     // Events parsed before the replay's batcher exists wait here, in order.
@@ -357,6 +359,11 @@ export class ApiServer {
     }
     // By the first event the header is settled: one after it would not count.
     const header = firstHeader as TraceHeader | null
+    const viewsRead = [...this.transports].some((t) => t.sendReplay)
+    // Nothing more is read while the last session stops: the views read it themselves, or
+    // the replay below goes on once its batcher exists.
+    if (viewsRead) stream.cancel()
+    else stream.pause()
     await this.stopActive()
     this.recent.add('trace', path)
     const id = this.nextSessionId++
@@ -368,10 +375,9 @@ export class ApiServer {
       state: 'exited',
       kept: this.isKept(path)
     }
-    if ([...this.transports].some((t) => t.sendReplay)) {
+    if (viewsRead) {
       // The views read it themselves: a browser fetches a file far faster than it takes in
       // the same bytes as WebSocket messages, and checks each line by the same rules.
-      stream.cancel()
       const grant = { name: randomBytes(18).toString('base64url'), path }
       this.traceGrant = grant
       this.replay = {
@@ -433,6 +439,7 @@ export class ApiServer {
       for (const [e, line] of early) replay.push(e, line)
       early.length = 0
       into = (e, line) => replay.push(e, line)
+      stream.resume()
       stream.done.then(
         (result) => {
           if (!result.cancelled) finish(result.message)
