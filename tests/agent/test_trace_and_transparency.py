@@ -85,6 +85,44 @@ class TraceIsWellFormed(unittest.TestCase):
         self.assertEqual(len(ends), 1)
         self.assertEqual(ends[0]["cancelledBy"], names["Task-1"])
 
+    def test_a_task_built_directly_is_recorded_where_and_when_it_is_built(self):
+        # asyncio.Task(coro), as three of the notes' examples write it, never goes through
+        # create_task: its creation is seen when its first step is scheduled.
+        path = write_program("""
+            import asyncio
+
+            async def child():
+                await asyncio.sleep(0)
+
+            async def main():
+                first = asyncio.Task(child())
+                second = asyncio.ensure_future(child())
+                # A plain callback scheduled with a context is no task.
+                loop.call_soon(print, "plain", context=contextvars.copy_context())
+                await asyncio.gather(first, second)
+
+            import contextvars
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(main())
+            loop.close()
+        """)
+        _code, out, err, events = run_traced([path])
+        self.assertEqual(out, b"plain\n", err)
+        creates = [e for e in events if e["type"] == "task.create"]
+        by_coro = {}
+        for e in creates:
+            by_coro.setdefault(e["coro"], []).append(e)
+        main_id = by_coro["main"][0]["task"]
+        children = by_coro["child"]
+        self.assertEqual(len(children), 2)
+        # The direct one: its line, its parent, and created before the ensure_future one.
+        self.assertRegex(children[0]["site"], r"\.py:8$")
+        self.assertRegex(children[1]["site"], r"\.py:9$")
+        self.assertEqual([c["parent"] for c in children], [main_id, main_id])
+        self.assertLess(children[0]["t"], children[1]["t"])
+        # Each task once.
+        self.assertEqual(len({e["task"] for e in creates}), len(creates))
+
     def test_task_states_name_result_and_failure(self):
         _code, out, _err, events = run_traced([program("failing.py")])
         self.assertEqual(out, b"caught\n")

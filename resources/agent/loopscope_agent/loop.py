@@ -93,6 +93,9 @@ class InstrumentedLoopMixin:
         self._ls_thread = None
         self._ls_flushed = 0.0
         self._ls_state = encode.LoopEncodeState(self)
+        self._ls_tasks = self._ls_state.tasks
+        # Inside create_task (which records its task itself): see call_soon.
+        self._ls_creating = 0
         self._ls_ctl = LoopControl(self)
         super().__init__(*args, **kwargs)
         registry.add(self)
@@ -114,12 +117,29 @@ class InstrumentedLoopMixin:
         handle = self._call_soon(callback, args, context)
         if handle._source_traceback:
             del handle._source_traceback[-1]
-        if args and self._ls_on:
-            # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
-            fut = args[0]
-            if getattr(fut, "_state", None) == "CANCELLED":
-                self._ls_buf.append((T_CANCELLED_BY, callback, fut, hooks.current_task(self)))
+        if args:
+            if self._ls_on:
+                # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
+                fut = args[0]
+                if getattr(fut, "_state", None) == "CANCELLED":
+                    self._ls_buf.append((T_CANCELLED_BY, callback, fut, hooks.current_task(self)))
+        elif context is not None and id(getattr(callback, "__self__", None)) not in self._ls_tasks:
+            # A task's step, of a task we have not recorded: unless create_task is making it,
+            # this is its first step scheduled from its __init__, a task built directly
+            # (`asyncio.Task(coro)`): record its creation now, where it happens.
+            if not self._ls_creating and self._ls_on:
+                self._ls_direct_task(callback)
         return handle
+
+    def _ls_direct_task(self, callback):
+        task = getattr(callback, "__self__", None)
+        if not isinstance(task, encode._TASK_TYPES):
+            return
+        try:
+            coro = task.get_coro()
+        except Exception:
+            coro = None
+        self._ls_buf.append((T_CREATE, [task], coro, hooks.current_task(self), hooks.creation_site(), _mono()))
 
     def call_soon_threadsafe(self, callback, *args, context=None):
         self._check_closed()
@@ -155,7 +175,11 @@ class InstrumentedLoopMixin:
         # create_task, and its creation must come first in the trace.
         cell = [None]
         self._ls_buf.append((T_CREATE, cell, coro, hooks.current_task(self), hooks.creation_site(), _mono()))
-        task = super().create_task(coro, **kwargs)
+        self._ls_creating += 1
+        try:
+            task = super().create_task(coro, **kwargs)
+        finally:
+            self._ls_creating -= 1
         _strip_agent_frame(getattr(task, "_source_traceback", None))
         cell[0] = task
         return task
