@@ -48,6 +48,11 @@ test('2,000 timers and 1,500 ready task steps are all reachable, a screenful of 
   await expect(items.last().locator('.pos')).toHaveText('1500')
   await expect(items.last()).toContainText('spinner')
   expect(await items.count()).toBeLessThan(120)
+  // From the keyboard too: Enter on a handle inspects its task.
+  const taskName = (await items.last().locator('.task').textContent())!.trim()
+  await items.last().focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('region', { name: 'Inspector' })).toContainText(taskName)
   await page.screenshot({ path: 'test-results/screenshots/long-queues.png' })
 
   await page.getByRole('button', { name: 'Stop', exact: true }).click()
