@@ -22,6 +22,7 @@ const CHROMIUM_ARGS = [
 ]
 /** One 60 Hz frame: Chromium paces rAF at the display's vsync, so an idle page measures 16.7 ms. */
 const FRAME_TARGET = { op: '<=', value: 17, text: '≤ 17 ms (no dropped 60 Hz frame)' }
+const section = 'renderer'
 const wallNow = () => performance.timeOrigin + performance.now()
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -228,8 +229,50 @@ async function largestCanvas(page) {
   })
 }
 
+/**
+ * A live run: the emitter given to the host as a run's "Python" (see live-emitter.mjs) with
+ * `env`, until the page has handled `tKeys` events and been quiet for 300 ms. Returns what
+ * the page saw while it lasted, and the span (s) from its first to its last handled batch.
+ */
+async function liveRun(ctx, page, client, { env, tKeys, seconds }) {
+  await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
+  const run = await client.call('run', {
+    script: join(ctx.root, 'bench/workloads/empty.py'),
+    python: join(ctx.root, 'bench/lib/live-emitter.mjs'),
+    env
+  })
+  const settled = await settle(page, tKeys, {
+    quietMs: 300,
+    timeoutMs: (ctx.quick ? 8000 : 60000) + seconds * 1000
+  })
+  const stats = await bench(page, () => {
+    const b = window.__bench
+    b.recording = false
+    return {
+      frames: b.frames.map((f) => f[1]),
+      first: b.firstHandled,
+      last: b.lastHandled,
+      handled: b.handled,
+      handlerMs: b.handlerMs,
+      batches: b.batches
+    }
+  })
+  return {
+    complete: settled.complete,
+    end: settled.end,
+    session: run.id,
+    stats,
+    span: (stats.last - stats.first) / 1000
+  }
+}
+
+/** The two rows of a live run: ingest rate against `target`, and frame time p95. */
+function liveRows(rows, label, note, ingest, frames, target) {
+  rows.push(row(section, `${label}: ingest${note}`, ingest, 'ev/s', { op: '>=', value: target }))
+  rows.push(row(section, `${label}: frame time p95`, percentile(frames, 95), 'ms', FRAME_TARGET))
+}
+
 export async function benchRenderer(ctx) {
-  const section = 'renderer'
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium`)
   if (!existsSync(join(ctx.root, 'bin/loopscope.mjs'))) throw new Error('bin/loopscope.mjs not found')
   ensureBuilt(ctx)
@@ -388,65 +431,35 @@ export async function benchRenderer(ctx) {
     const rate = Number(process.env.BENCH_LIVE_RATE ?? 200_000)
     const synthOffered = Math.round(rate * 1.25)
     const seconds = ctx.liveSeconds
-    await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
-    const run = await client.call('run', {
-      script: join(ctx.root, 'bench/workloads/empty.py'),
-      python: join(ctx.root, 'bench/lib/live-emitter.mjs'),
-      env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) }
-    })
     const total = synthOffered * seconds
-    const live = await settle(page, total, {
-      quietMs: 300,
-      timeoutMs: (ctx.quick ? 8000 : 60000) + seconds * 1000
+    const live = await liveRun(ctx, page, client, {
+      env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) },
+      tKeys: total,
+      seconds
     })
-    const liveStats = await bench(page, () => {
-      const b = window.__bench
-      b.recording = false
-      return {
-        frames: b.frames.map((f) => f[1]),
-        first: b.firstHandled,
-        last: b.lastHandled,
-        handled: b.handled,
-        handlerMs: b.handlerMs,
-        batches: b.batches
-      }
-    })
-    const ingest = liveStats.handled / ((liveStats.last - liveStats.first) / 1000)
+    const ingest = live.stats.handled / live.span
     detail.live = {
       complete: live.complete,
-      session: run.id,
+      session: live.session,
       rate: synthOffered,
       seconds,
-      handled: liveStats.handled,
-      batches: liveStats.batches,
-      handlerMs: liveStats.handlerMs,
-      spanSeconds: (liveStats.last - liveStats.first) / 1000,
+      handled: live.stats.handled,
+      batches: live.stats.batches,
+      handlerMs: live.stats.handlerMs,
+      spanSeconds: live.span,
       settledAt: live.end,
-      frameP50: percentile(liveStats.frames, 50)
+      frameP50: percentile(live.stats.frames, 50)
     }
     const liveNote = live.complete
       ? ''
-      : ` (${liveStats.handled.toLocaleString('en')} of ${total.toLocaleString('en')} by the limit)`
-    rows.push(
-      row(
-        section,
-        `live ${synthOffered / 1000}k ev/s offered, synthetic: ingest${liveNote}`,
-        ingest,
-        'ev/s',
-        {
-          op: '>=',
-          value: rate
-        }
-      )
-    )
-    rows.push(
-      row(
-        section,
-        `live ${synthOffered / 1000}k ev/s offered, synthetic: frame time p95`,
-        percentile(liveStats.frames, 95),
-        'ms',
-        FRAME_TARGET
-      )
+      : ` (${live.stats.handled.toLocaleString('en')} of ${total.toLocaleString('en')} by the limit)`
+    liveRows(
+      rows,
+      `live ${synthOffered / 1000}k ev/s offered, synthetic`,
+      liveNote,
+      ingest,
+      live.stats.frames,
+      rate
     )
 
     // 2b. The agent's own format: the recorded trace's `batch` lines replayed at 250,000
@@ -454,55 +467,32 @@ export async function benchRenderer(ctx) {
     // never exceed what is offered. Ingest = its events over the span from the first to
     // the last frame the page handled; frame time while that lasts.
     const offered = Math.round(rate * 1.25)
-    await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
-    const replayRun = await client.call('run', {
-      script: join(ctx.root, 'bench/workloads/empty.py'),
-      python: join(ctx.root, 'bench/lib/live-emitter.mjs'),
+    const replaySeconds = rec.events / offered
+    const replayed = await liveRun(ctx, page, client, {
       env: {
         BENCH_EMIT_RATE: String(offered),
         BENCH_EMIT_TRACE: rec.path,
         BENCH_EMIT_COUNTS: rec.countsPath
-      }
+      },
+      tKeys: rec.tKeys,
+      seconds: replaySeconds
     })
-    const replaySeconds = rec.events / offered
-    const replayed = await settle(page, rec.tKeys, {
-      quietMs: 300,
-      timeoutMs: (ctx.quick ? 8000 : 60000) + replaySeconds * 1000
-    })
-    const replayStats = await bench(page, () => {
-      const b = window.__bench
-      b.recording = false
-      return { frames: b.frames.map((f) => f[1]), first: b.firstHandled, last: b.lastHandled }
-    })
-    const replayIngest = replayed.complete ? rec.events / ((replayStats.last - replayStats.first) / 1000) : 0
+    const replayIngest = replayed.complete ? rec.events / replayed.span : 0
     detail.liveAgentFormat = {
       complete: replayed.complete,
-      session: replayRun.id,
+      session: replayed.session,
       events: rec.events,
-      spanSeconds: (replayStats.last - replayStats.first) / 1000,
-      frameP50: percentile(replayStats.frames, 50)
+      spanSeconds: replayed.span,
+      frameP50: percentile(replayed.stats.frames, 50)
     }
     const replayNote = replayed.complete ? '' : ' (unfinished at the limit)'
-    rows.push(
-      row(
-        section,
-        `live 250k ev/s offered, agent's batch format: ingest${replayNote}`,
-        replayIngest,
-        'ev/s',
-        {
-          op: '>=',
-          value: rate
-        }
-      )
-    )
-    rows.push(
-      row(
-        section,
-        "live 250k ev/s offered, agent's batch format: frame time p95",
-        percentile(replayStats.frames, 95),
-        'ms',
-        FRAME_TARGET
-      )
+    liveRows(
+      rows,
+      "live 250k ev/s offered, agent's batch format",
+      replayNote,
+      replayIngest,
+      replayed.stats.frames,
+      rate
     )
 
     // 3. Event to screen: a real program under the real agent names tasks and prints

@@ -8,13 +8,8 @@
 // its last newline, and split as a string; only a line cut by a read boundary is copied.
 
 import type { TraceEvent, TraceEventType, TraceHeader } from '@shared/trace-types'
-import {
-  checkTraceValue,
-  isBlankLine,
-  scanEventLine,
-  type LineProblem,
-  type ScannedEvent
-} from './trace-line'
+import { checkTraceValue, isBlankLine, type LineProblem } from '@shared/trace-line-rules'
+import { scanEventLine, type ScannedEvent } from './trace-line'
 
 /** The agent packs up to thousands of events in one line; a line past this is dropped and counted. */
 export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024

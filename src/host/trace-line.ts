@@ -1,13 +1,8 @@
-// Validation of one trace line, shared by the live agent-stream parser and the saved-trace
-// reader: both take input we did not write, so both apply the same rules
-// (src/shared/trace-line-rules.ts), and a cheap scan for a consumer that only passes lines on.
+// A cheap scan of a trace line for a consumer that only passes lines on. The rules every
+// line must meet are in src/shared/trace-line-rules.ts (the page applies them too).
 
-import { TRACE_EVENT_TYPES, type TraceEventType } from '@shared/trace-types'
-// The line rules themselves live in shared code: the page applies them too.
-export { checkTraceValue, isBlankLine, parseTraceLine } from '@shared/trace-line-rules'
-export type { LineProblem, ParsedLine } from '@shared/trace-line-rules'
-
-const KNOWN_TYPES: ReadonlySet<string> = new Set(TRACE_EVENT_TYPES)
+import type { TraceEventType } from '@shared/trace-types'
+import { KNOWN_TYPES } from '@shared/trace-line-rules'
 
 export interface ScannedEvent {
   type: TraceEventType

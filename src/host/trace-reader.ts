@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { AgentStreamParser, DEFAULT_MAX_LINE_BYTES } from './agent-stream-parser'
-import { parseTraceLine } from './trace-line'
+import { parseTraceLine } from '@shared/trace-line-rules'
 
 const READ_CHUNK = 1024 * 1024
 

@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NoticeEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
-import { checkTraceValue } from './trace-line'
+import { checkTraceValue } from '@shared/trace-line-rules'
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 const FLUSH_AT = 256 * 1024

@@ -4,7 +4,8 @@
 
 import { TRACE_EVENT_TYPES, TRACE_FORMAT, type TraceEvent, type TraceHeader } from './trace-types'
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(TRACE_EVENT_TYPES)
+/** The event types a trace may hold (trace-types.ts). */
+export const KNOWN_TYPES: ReadonlySet<string> = new Set(TRACE_EVENT_TYPES)
 
 export type LineProblem = 'invalid-json' | 'not-an-object' | 'unknown-type' | 'bad-time' | 'bad-header'
 

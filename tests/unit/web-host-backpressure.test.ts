@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { ApiServer } from '../../src/host/api-server'
-import { startWebHost, type WebHost } from '../../src/host/web-host'
-import { agentResources, ensureBuilt } from '../fixtures/host-cli'
+import type { ApiServer } from '../../src/host/api-server'
+import type { WebHost } from '../../src/host/web-host'
+import { startAgentWebHost } from '../fixtures/host-cli'
 import { scratchDir, writeScript } from '../fixtures/host-helpers'
 
 let host: WebHost
@@ -12,16 +12,7 @@ let api: ApiServer
 const root = scratchDir()
 
 beforeAll(async () => {
-  ensureBuilt()
-  mkdirSync(join(root, 'renderer'))
-  writeFileSync(join(root, 'renderer', 'index.html'), '')
-  api = new ApiServer({
-    kind: 'web',
-    resourcesDir: agentResources(),
-    version: 'test',
-    traceDir: join(root, 'traces')
-  })
-  host = await startWebHost({ api, rendererDir: join(root, 'renderer') })
+  ;({ host, api } = await startAgentWebHost(root))
 }, 300_000)
 afterAll(async () => {
   await host.close()

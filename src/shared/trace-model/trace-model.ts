@@ -397,9 +397,14 @@ export class TraceModel {
     return this.callbacks.get(cb)?.site ?? null
   }
 
+  /** The task a handle steps, or null: what handleInfo tells, without building its labels. */
+  handleTaskOf(handle: number): number | null {
+    return this.handleTask.get(handle) ?? null
+  }
+
   handleInfo(handle: number): HandleInfo {
     const cb = this.handleCb.get(handle) ?? -1
-    const task = this.handleTask.get(handle) ?? null
+    const task = this.handleTaskOf(handle)
     return {
       handle,
       cb,
