@@ -58,22 +58,20 @@ test('a merged selector-wait block is drawn in the selector colour, so an idle l
   await expect.poll(async () => Number(await swimlanes.getAttribute('data-lanes'))).toBe(2)
   await page.waitForTimeout(300)
   await swimlanes.screenshot({ path: 'test-results/screenshots/idle-loop-lanes.png' })
-  // The mean colour along the middle of the selector-wait lane (the first row).
-  const mean = await swimlanes
-    .locator('canvas')
-    .first()
-    .evaluate((c: HTMLCanvasElement) => {
-      const ctx = c.getContext('2d')!
-      const ratio = c.width / c.clientWidth
-      const y = Math.round((10 + 12) * ratio)
-      const x0 = Math.round(200 * ratio)
-      const x1 = Math.round((c.clientWidth - 30) * ratio)
-      const data = ctx.getImageData(x0, y, x1 - x0, 1).data
-      const sum = [0, 0, 0]
-      for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) sum[k] += data[i + k]
-      const n = data.length / 4
-      return sum.map((s) => s / n)
-    })
+  // The mean colour along the middle of the selector-wait lane (the first row), in the
+  // canvas of the lanes' chart (transparent where nothing is drawn).
+  const mean = await swimlanes.locator('.lanes canvas').evaluate((c: HTMLCanvasElement) => {
+    const ctx = c.getContext('2d')!
+    const ratio = c.width / c.clientWidth
+    const y = Math.round((10 + 12) * ratio)
+    const x0 = Math.round(200 * ratio)
+    const x1 = Math.round((c.clientWidth - 30) * ratio)
+    const data = ctx.getImageData(x0, y, x1 - x0, 1).data
+    const sum = [0, 0, 0]
+    for (let i = 0; i < data.length; i += 4) for (let k = 0; k < 3; k++) sum[k] += data[i + k]
+    const n = data.length / 4
+    return sum.map((s) => s / n)
+  })
   const [r, g, b] = mean
   // The selector colour is a soft green; the step colour a saturated blue (#3794ff).
   expect(g).toBeGreaterThan(b)

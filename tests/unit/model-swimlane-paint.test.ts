@@ -7,77 +7,88 @@ import {
   axisTicks,
   buildLayerFrame,
   hitTestLayer,
-  paintLayer,
+  lanesChartOption,
+  layerElements,
   sliderPositions,
-  type Canvas2D,
-  type LayerView
+  type LayerElement,
+  type LayerView,
+  type TextMeasure
 } from '../../src/shared/trace-model/swimlane-paint'
+import {
+  RECTS,
+  SHAPE_RECTS,
+  SWIMLANE_SHAPES,
+  type PathSink
+} from '../../src/shared/trace-model/swimlane-shapes'
 import { DARK_THEME } from '../../src/shared/trace-model/swimlane-theme'
 import type { TraceEvent } from '../../src/shared/trace-types'
 import { loadFixture } from './model-helpers'
 
-/** A canvas that records what was filled where, and measures 6 px per character. */
-class RecordingCanvas implements Canvas2D {
-  fillStyle: unknown = '#000'
-  strokeStyle: unknown = '#000'
-  globalAlpha = 1
-  lineWidth = 1
-  font = '10px sans-serif'
-  textBaseline = 'alphabetic'
-  textAlign = 'start'
-  readonly rects: { x: number; y: number; w: number; h: number; fill: string; alpha: number }[] = []
-  readonly texts: { text: string; x: number; y: number; fill: string }[] = []
-  private path: { x: number; y: number }[] = []
-  setTransform(): void {}
-  clearRect(): void {
-    this.rects.length = 0
-    this.texts.length = 0
+/** Measures 6 px per character, whatever the font. */
+const measure: TextMeasure = { font: '', measureText: (text) => ({ width: text.length * 6 }) }
+
+interface Drawn {
+  x: number
+  y: number
+  w: number
+  h: number
+  fill: string
+  alpha: number
+  element: string
+}
+
+/** Records each subpath a shape's buildPath makes (a rect, or the box around a moveTo's points). */
+class RecordingPath implements PathSink {
+  readonly boxes: { x: number; y: number; w: number; h: number }[] = []
+  private pts: number[][] | null = null
+  rect(x: number, y: number, w: number, h: number): void {
+    this.end()
+    this.boxes.push({ x, y, w, h })
   }
-  fillRect(x: number, y: number, w: number, h: number): void {
-    this.rects.push({ x, y, w, h, fill: String(this.fillStyle), alpha: this.globalAlpha })
-  }
-  strokeRect(): void {}
-  fillText(text: string, x: number, y: number): void {
-    this.texts.push({ text, x, y, fill: String(this.fillStyle) })
-  }
-  measureText(text: string): { width: number } {
-    return { width: text.length * 6 }
-  }
-  beginPath(): void {
-    this.path = []
-  }
-  closePath(): void {}
   moveTo(x: number, y: number): void {
-    this.path.push({ x, y })
+    this.end()
+    this.pts = [[x, y]]
   }
   lineTo(x: number, y: number): void {
-    this.path.push({ x, y })
+    this.pts?.push([x, y])
   }
   arc(x: number, y: number): void {
-    this.path.push({ x, y })
+    this.pts?.push([x, y])
   }
-  rect(): void {}
-  fill(): void {
-    // A filled path (rounded span, marker) is recorded by its bounding box.
-    if (this.path.length === 0) return
-    const xs = this.path.map((p) => p.x)
-    const ys = this.path.map((p) => p.y)
+  closePath(): void {}
+  end(): void {
+    if (!this.pts) return
+    const xs = this.pts.map((p) => p[0])
+    const ys = this.pts.map((p) => p[1])
     const x = Math.min(...xs)
     const y = Math.min(...ys)
-    this.rects.push({
-      x,
-      y,
-      w: Math.max(...xs) - x,
-      h: Math.max(...ys) - y,
-      fill: String(this.fillStyle),
-      alpha: this.globalAlpha
-    })
+    this.boxes.push({ x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y })
+    this.pts = null
   }
-  stroke(): void {}
-  clip(): void {}
-  save(): void {}
-  restore(): void {}
-  setLineDash(): void {}
+}
+
+/** Walks the elements as the chart would draw them: every subpath of a batch, every text. */
+function flatten(
+  els: readonly LayerElement[],
+  out: { rects: Drawn[]; texts: { text: string; x: number; y: number; fill: string }[] } = {
+    rects: [],
+    texts: []
+  }
+): typeof out {
+  for (const el of els) {
+    if (el.children) flatten(el.children, out)
+    else if (el.type === 'text')
+      out.texts.push({ text: String(el.style!.text), x: el.x!, y: el.y!, fill: String(el.style!.fill) })
+    else if (SWIMLANE_SHAPES[el.type]) {
+      const sink = new RecordingPath()
+      SWIMLANE_SHAPES[el.type].buildPath(sink, el.shape as never)
+      sink.end()
+      const fill = String(el.style!.fill)
+      const alpha = (el.style!.opacity as number | undefined) ?? 1
+      for (const b of sink.boxes) out.rects.push({ ...b, fill, alpha, element: el.name })
+    }
+  }
+  return out
 }
 
 /** One loop: n callbacks of `dur` seconds every `every` seconds, and one task stepping once. */
@@ -117,23 +128,24 @@ const view = (window: [number, number], extra: Partial<LayerView> = {}): LayerVi
 function paint(
   m: TraceModel,
   v: LayerView
-): { canvas: RecordingCanvas; frame: ReturnType<typeof buildLayerFrame> } {
+): {
+  canvas: ReturnType<typeof flatten>
+  elements: LayerElement[]
+  frame: ReturnType<typeof buildLayerFrame>
+} {
   const cache = new LaneRowCache()
   const rows = cache.get(m, new Set())
   const frame = buildLayerFrame(m, rows, v)
-  const canvas = new RecordingCanvas()
-  paintLayer(canvas, m, frame, {
-    theme: DARK_THEME,
-    labels: cache.labels,
-    selectedSpan: null,
-    selectedLane: null,
-    cursorT: null,
-    dpr: 1
-  })
-  return { canvas, frame }
+  const elements = layerElements(
+    m,
+    frame,
+    { theme: DARK_THEME, labels: cache.labels, selectedSpan: null, selectedLane: null, cursorT: null },
+    new TextFitter(measure)
+  )
+  return { canvas: flatten(elements), elements, frame }
 }
 
-describe('the painted swimlane layer', () => {
+describe('the swimlanes custom series', () => {
   it('paints a thousand sub-pixel callbacks as one merged block in the callback colour', () => {
     const m = trace(1000, 0.0001, 0.001)
     const { canvas, frame } = paint(m, view([0, 1]))
@@ -148,6 +160,27 @@ describe('the painted swimlane layer', () => {
     // Busy 10% of the time: a faint block, not a solid one.
     expect(inRow[0].alpha).toBeGreaterThan(0.25)
     expect(inRow[0].alpha).toBeLessThan(1)
+  })
+
+  it('draws every span of one look with one element, clipped to the plot', () => {
+    const m = trace(50, 0.005, 0.01)
+    const { canvas, elements, frame } = paint(m, view([0, 0.5]))
+    const g = frame.geometry
+    const plot = elements.find((e) => e.name === 'plot')!
+    expect(plot.type).toBe('group')
+    expect(plot.clipPath?.shape).toEqual({ x: g.plotX, y: g.plotY, width: g.plotW, height: g.plotH })
+    const callbackEls = plot.children!.filter(
+      (e) => e.type === SHAPE_RECTS && e.style?.fill === DARK_THEME.callback
+    )
+    expect(callbackEls).toHaveLength(1)
+    const drawn = canvas.rects.filter((r) => r.element === callbackEls[0].name)
+    expect(drawn).toHaveLength(frame.spans.filter((sp) => sp[3] === SpanKind.Callback).length)
+    expect(drawn.length).toBeGreaterThanOrEqual(49)
+    // 10 px wide each, a window of 0.5 s over the plot's width.
+    expect(drawn[0].w).toBeCloseTo((0.005 / 0.5) * g.plotW, 6)
+    // Names are unique, so the chart updates each element in place from frame to frame.
+    const names = plot.children!.map((e) => e.name)
+    expect(new Set(names).size).toBe(names.length)
   })
 
   it('labels lanes in the label column and a wide step with its callback', () => {
@@ -209,6 +242,26 @@ describe('the painted swimlane layer', () => {
   })
 })
 
+describe('the batch shapes and the chart they are drawn in', () => {
+  it('rounds only the rectangles wide enough for their corners', () => {
+    const sink = new RecordingPath()
+    let arcs = 0
+    sink.arc = () => void arcs++
+    RECTS.buildPath(sink, { d: [0, 0, 3, 10, 10, 0, 20, 10], r: 2 })
+    sink.end()
+    expect(arcs).toBe(4)
+    expect(sink.boxes[0]).toEqual({ x: 0, y: 0, w: 3, h: 10 })
+  })
+
+  it('is one custom series outside any axis, drawing what renderItem returns', () => {
+    const renderItem = (): unknown => null
+    const option = lanesChartOption(renderItem) as { series: Record<string, unknown>[] }
+    expect(option.series).toHaveLength(1)
+    expect(option.series[0]).toMatchObject({ type: 'custom', coordinateSystem: 'none', silent: true })
+    expect(option.series[0].renderItem).toBe(renderItem)
+  })
+})
+
 describe('lane rows for the live chart', () => {
   it('are reordered when a lane is added, at most once per interval while lanes stream in', () => {
     const m = trace(2, 0.0001, 0.001)
@@ -264,12 +317,11 @@ describe('the time axis', () => {
 
 describe('text fitting', () => {
   it('shortens text with an ellipsis to the width given, and leaves short text alone', () => {
-    const c = new RecordingCanvas()
-    const f = new TextFitter()
-    expect(f.fit(c, 'abc', 40)).toBe('abc')
+    const f = new TextFitter(measure)
+    expect(f.fit('abc', 40, '11px x')).toBe('abc')
     // 6 px a character: 'abcde…' is 36 px, 'abcdef…' would be 42.
-    expect(f.fit(c, 'abcdefghij', 40)).toBe('abcde…')
-    expect(f.fit(c, 'abcdefghij', 2)).toBe('')
+    expect(f.fit('abcdefghij', 40, '11px x')).toBe('abcde…')
+    expect(f.fit('abcdefghij', 2, '11px x')).toBe('')
   })
 })
 

@@ -1,4 +1,5 @@
-// ECharts with only the parts the swimlanes and the exported image use.
+// ECharts with only the parts the swimlanes and the exported image use, and the swimlanes'
+// batch shapes (src/shared/trace-model/swimlane-shapes.ts) registered for their custom series.
 import * as echarts from 'echarts/core'
 import { CustomChart, ScatterChart } from 'echarts/charts'
 import {
@@ -11,6 +12,7 @@ import {
   TooltipComponent
 } from 'echarts/components'
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
+import { SWIMLANE_SHAPES } from '@shared/trace-model/swimlane-shapes'
 
 echarts.use([
   CustomChart,
@@ -25,5 +27,8 @@ echarts.use([
   CanvasRenderer,
   SVGRenderer
 ])
+
+for (const [name, def] of Object.entries(SWIMLANE_SHAPES))
+  echarts.graphic.registerShape(name, echarts.graphic.extendShape(def as never))
 
 export { echarts }

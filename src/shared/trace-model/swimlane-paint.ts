@@ -1,11 +1,12 @@
-// The live swimlanes' drawing: lane labels, bands, tick rules, spans (already culled and
-// merged by lod.ts), markers, await arrows and the scrub cursor, painted with the 2D canvas
-// API onto one layer that the chart shows as a single image. A chart element per span made
-// each redraw cost ECharts ~10 µs per item (build, diff, hit-test index, brush); a layer
-// costs a fillRect. The picture matches the custom series of swimlane-option.ts, which the
-// image export still uses (an SVG needs its elements).
+// The live swimlanes' picture: lane labels, the time axis, bands, tick rules, spans (already
+// culled and merged by lod.ts), markers, await arrows and the scrub cursor, as the elements of
+// one ECharts custom series. Items of one look share one batch element (swimlane-shapes.ts):
+// an element per span cost ECharts ~10 µs each (build, diff, hit-test index, brush), too much
+// for a zoomed-out window of thousands of spans in a frame. Hover and click hit-test the
+// frame here instead of the elements. The picture matches the one-element-per-span custom
+// series of swimlane-option.ts, which the image export uses (an SVG's elements carry titles).
 //
-// Pure: the canvas is passed in through a structural type, so this module imports no DOM.
+// Pure: no ECharts or DOM import; text is measured through a structural type.
 
 import { orderLanes } from './lane-order'
 import { visibleMarkers, visibleSpans, visibleTicks, type MarkerItem, type SpanItem } from './lod'
@@ -24,37 +25,9 @@ import {
   timeSliderStyle,
   traceExtent
 } from './swimlane-option'
+import { SHAPE_DOTS, SHAPE_POLYS, SHAPE_RECTS, SHAPE_SEGMENTS } from './swimlane-shapes'
 import type { SwimlaneTheme } from './swimlane-theme'
 import type { TraceModel } from './trace-model'
-
-/** The part of CanvasRenderingContext2D the painter uses. */
-export interface Canvas2D {
-  fillStyle: unknown
-  strokeStyle: unknown
-  globalAlpha: number
-  lineWidth: number
-  font: string
-  textBaseline: string
-  textAlign: string
-  setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void
-  clearRect(x: number, y: number, w: number, h: number): void
-  fillRect(x: number, y: number, w: number, h: number): void
-  strokeRect(x: number, y: number, w: number, h: number): void
-  fillText(text: string, x: number, y: number): void
-  measureText(text: string): { width: number }
-  beginPath(): void
-  closePath(): void
-  moveTo(x: number, y: number): void
-  lineTo(x: number, y: number): void
-  arc(x: number, y: number, r: number, a0: number, a1: number): void
-  rect(x: number, y: number, w: number, h: number): void
-  fill(): void
-  stroke(): void
-  clip(): void
-  save(): void
-  restore(): void
-  setLineDash(segments: number[]): void
-}
 
 /** Where things are, in CSS pixels of the chart (the layer's origin is the chart's). */
 export interface LayerGeometry {
@@ -182,33 +155,42 @@ export interface PaintOptions {
   selectedSpan: number | null
   selectedLane: number | null
   cursorT: number | null
-  /** Device pixels per CSS pixel of the layer's canvas. */
-  dpr: number
+}
+
+/** What text is measured with: a 2D canvas context, or anything with its measureText. */
+export interface TextMeasure {
+  font: string
+  measureText(text: string): { width: number }
 }
 
 /** Shortens text to fit `max` pixels with an ellipsis; remembers what it measured. */
 export class TextFitter {
   private readonly cache = new Map<string, string>()
-  private font = ''
 
-  fit(ctx: Canvas2D, text: string, max: number): string {
-    if (ctx.font !== this.font || this.cache.size > 4000) {
-      this.cache.clear()
-      this.font = ctx.font
-    }
+  constructor(private readonly measure: TextMeasure) {}
+
+  fit(text: string, max: number, font: string): string {
+    if (this.cache.size > 4000) this.cache.clear()
     // Widths are bucketed by 4 px so a label in a slowly growing span is not re-measured each frame.
     const bucket = Math.floor(max / 4) * 4
-    const key = `${bucket}\u0000${text}`
+    const key = `${font}\u0000${bucket}\u0000${text}`
     let out = this.cache.get(key)
     if (out === undefined) {
-      out = fitText(ctx, text, bucket)
+      if (this.measure.font !== font) this.measure.font = font
+      out = fitText(this.measure, text, bucket)
       this.cache.set(key, out)
     }
     return out
   }
+
+  /** Width of `text` in `font`, in CSS pixels. */
+  width(text: string, font: string): number {
+    if (this.measure.font !== font) this.measure.font = font
+    return this.measure.measureText(text).width
+  }
 }
 
-function fitText(ctx: Canvas2D, text: string, max: number): string {
+function fitText(ctx: TextMeasure, text: string, max: number): string {
   if (max <= 0) return ''
   if (ctx.measureText(text).width <= max) return text
   let lo = 0
@@ -221,18 +203,75 @@ function fitText(ctx: Canvas2D, text: string, max: number): string {
   return lo > 0 ? text.slice(0, lo) + '…' : ''
 }
 
+/**
+ * One graphic element of the swimlanes' custom series (ECharts' renderItem return format).
+ * Batch shapes (`ls-*`, swimlane-shapes.ts) carry every item of one look in one element.
+ */
+export interface LayerElement {
+  type: string
+  name: string
+  silent: true
+  z2?: number
+  x?: number
+  y?: number
+  shape?: Record<string, unknown>
+  style?: Record<string, unknown>
+  clipPath?: { type: 'rect'; shape: { x: number; y: number; width: number; height: number } }
+  $mergeChildren?: 'byName'
+  children?: LayerElement[]
+}
+
 const SPAN_HEIGHT = 0.62
 const SELECT_HEIGHT = 0.5
 const MARKER_HALF = 0.31
+/** Merged blocks' opacities are rounded to sixteenths, so one element draws all of a level. */
+const OPACITY_LEVELS = 16
 
-/** Paints the layer; the canvas is `geometry.width × height` CSS pixels at `dpr`. */
-export function paintLayer(
-  ctx: Canvas2D,
+/** Collects batch elements by look, in the order each look first appears. */
+class Batches {
+  private readonly byKey = new Map<string, LayerElement & { shape: { d: number[] } }>()
+  readonly out: LayerElement[] = []
+
+  constructor(private readonly prefix: string) {}
+
+  get(
+    type: string,
+    key: string,
+    style: Record<string, unknown>,
+    shape: Record<string, unknown> = {}
+  ): number[] {
+    let el = this.byKey.get(key)
+    if (!el) {
+      el = { type, name: `${this.prefix}${key}`, silent: true, shape: { ...shape, d: [] }, style }
+      this.byKey.set(key, el)
+      this.out.push(el)
+    }
+    return el.shape.d
+  }
+}
+
+function text(
+  name: string,
+  x: number,
+  y: number,
+  value: string,
+  style: Record<string, unknown>
+): LayerElement {
+  return { type: 'text', name, silent: true, x, y, style: { text: value, ...style } }
+}
+
+/**
+ * What the chart draws for a frame: lane labels, the time axis, bands, tick rules, spans
+ * (already culled and merged by lod.ts), their labels, markers, await arrows, the selection
+ * and the scrub cursor, as elements for the custom series' renderItem. Everything in the
+ * plot is clipped to it.
+ */
+export function layerElements(
   model: TraceModel,
   frame: LayerFrame,
   opts: PaintOptions,
-  fitter: TextFitter = new TextFitter()
-): void {
+  fitter: TextFitter
+): LayerElement[] {
   const g = frame.geometry
   const th = opts.theme
   const [w0, w1] = frame.window
@@ -242,64 +281,73 @@ export function paintLayer(
   const rowEnd = Math.min(frame.rows.length, g.rowStart + g.fitRows)
   const selectedRow =
     opts.selectedLane === null ? -1 : frame.rows.findIndex((r) => r.lane === opts.selectedLane)
-
-  ctx.setTransform(opts.dpr, 0, 0, opts.dpr, 0, 0)
-  ctx.clearRect(0, 0, g.width, g.height)
-  ctx.globalAlpha = 1
+  const fontFamily = th.font.replace(/^\d+px /, '')
+  const labelFont = `12px ${fontFamily}`
+  const out: LayerElement[] = []
 
   // Lane labels, in the column left of the plot.
-  const fontFamily = th.font.replace(/^\d+px /, '')
-  ctx.font = `12px ${fontFamily}`
-  ctx.textBaseline = 'middle'
-  ctx.textAlign = 'left'
-  ctx.fillStyle = th.text
   for (let r = g.rowStart; r < rowEnd; r++) {
     const label = opts.labels[r] ?? ''
-    if (label) ctx.fillText(fitter.fit(ctx, label, GRID_LEFT - 16), 10, rowY(r))
+    if (!label) continue
+    const shown = fitter.fit(label, GRID_LEFT - 16, labelFont)
+    out.push(
+      text(`lane:${r - g.rowStart}`, 10, rowY(r), shown, {
+        fill: th.text,
+        font: labelFont,
+        align: 'left',
+        verticalAlign: 'middle'
+      })
+    )
   }
+  axisElements(out, frame, th, px, labelFont, fitter)
 
-  paintAxis(ctx, frame, th, px, fontFamily)
-
-  ctx.save()
-  ctx.beginPath()
-  ctx.rect(g.plotX, g.plotY, g.plotW, g.plotH)
-  ctx.clip()
-
+  const plot: LayerElement[] = []
+  const back = new Batches('back:')
   // Alternate lanes and the selected one.
   for (let r = g.rowStart; r < rowEnd; r++) {
     if (r % 2 !== 1 && r !== selectedRow) continue
-    ctx.fillStyle = r === selectedRow ? th.sliderFill : th.laneAlt
-    ctx.fillRect(g.plotX, rowY(r) - g.band / 2, g.plotW, g.band)
+    const fill = r === selectedRow ? th.sliderFill : th.laneAlt
+    back.get(SHAPE_RECTS, fill, { fill }).push(g.plotX, rowY(r) - g.band / 2, g.plotW, g.band)
   }
-
   if (frame.ticks.length) {
-    ctx.fillStyle = th.tick
-    for (const t of frame.ticks) ctx.fillRect(Math.round(px(t)) - 0.5, g.plotY, 1, g.plotH)
+    const d = back.get(SHAPE_RECTS, 'ticks', { fill: th.tick })
+    for (const t of frame.ticks) d.push(Math.round(px(t)) - 0.5, g.plotY, 1, g.plotH)
   }
-
-  paintSpans(ctx, model, frame, opts, px, rowY, fitter)
-  paintMarkers(ctx, frame, th, px, rowY)
-  if (frame.awaits.length) paintAwaits(ctx, frame, th, px, rowY)
-
+  plot.push(...back.out)
+  spanElements(plot, model, frame, opts, px, rowY, fitter)
+  markerElements(plot, frame, th, px, rowY)
+  if (frame.awaits.length) awaitElements(plot, frame, th, px, rowY)
   if (opts.cursorT !== null) {
     const x = px(opts.cursorT)
-    if (x >= g.plotX && x <= g.plotX + g.plotW) {
-      ctx.fillStyle = th.cursor
-      ctx.globalAlpha = 1
-      ctx.fillRect(x - 0.75, g.plotY, 1.5, g.plotH)
-    }
+    if (x >= g.plotX && x <= g.plotX + g.plotW)
+      plot.push({
+        type: SHAPE_RECTS,
+        name: 'cursor',
+        silent: true,
+        shape: { d: [x - 0.75, g.plotY, 1.5, g.plotH], r: 0 },
+        style: { fill: th.cursor }
+      })
   }
-  ctx.restore()
-  ctx.globalAlpha = 1
+  plot.forEach((el, i) => (el.z2 = i))
+  out.push({
+    type: 'group',
+    name: 'plot',
+    silent: true,
+    $mergeChildren: 'byName',
+    clipPath: { type: 'rect', shape: { x: g.plotX, y: g.plotY, width: g.plotW, height: g.plotH } },
+    children: plot
+  })
+  return out
 }
 
-/** The time axis as the chart drew it: grid lines, the axis line and labels in time since the origin. */
-function paintAxis(
-  ctx: Canvas2D,
+/** The time axis: grid lines, the axis line and labels in time since the origin. */
+function axisElements(
+  out: LayerElement[],
   frame: LayerFrame,
   th: SwimlaneTheme,
   px: (t: number) => number,
-  fontFamily: string
+  font: string,
+  fitter: TextFitter
 ): void {
   const g = frame.geometry
   const origin = frame.extent[0]
@@ -307,29 +355,34 @@ function paintAxis(
   const span = w1 - w0
   const { ticks } = axisTicks(w0 - origin, w1 - origin, g.plotW)
   const bottom = g.plotY + g.plotH
-  ctx.fillStyle = th.grid
-  ctx.fillRect(g.plotX, bottom - 0.5, g.plotW, 1)
-  for (const v of ticks) {
-    const x = Math.round(px(v + origin)) + 0.5
-    if (x < g.plotX - 0.5 || x > g.plotX + g.plotW + 0.5) continue
-    ctx.fillRect(x - 0.5, g.plotY, 1, g.plotH + 5)
-  }
-  ctx.font = `12px ${fontFamily}`
-  ctx.textBaseline = 'top'
-  ctx.textAlign = 'center'
-  ctx.fillStyle = th.textMuted
+  const lines = [g.plotX, bottom - 0.5, g.plotW, 1]
   // Labels that would overlap the previous one are left out, as ECharts' hideOverlap does.
   let lastRight = -Infinity
+  let n = 0
   for (const v of ticks) {
     const x = Math.round(px(v + origin)) + 0.5
     if (x < g.plotX - 0.5 || x > g.plotX + g.plotW + 0.5) continue
-    const text = formatAxisTime(v, span)
-    const w = ctx.measureText(text).width
+    lines.push(x - 0.5, g.plotY, 1, g.plotH + 5)
+    const label = formatAxisTime(v, span)
+    const w = fitter.width(label, font)
     if (x - w / 2 < lastRight + 4) continue
-    ctx.fillText(text, x, bottom + 8)
+    out.push(
+      text(`axis:${n++}`, x, bottom + 8, label, {
+        fill: th.textMuted,
+        font,
+        align: 'center',
+        verticalAlign: 'top'
+      })
+    )
     lastRight = x + w / 2
   }
-  ctx.textAlign = 'left'
+  out.push({
+    type: SHAPE_RECTS,
+    name: 'axis',
+    silent: true,
+    shape: { d: lines, r: 0 },
+    style: { fill: th.grid }
+  })
 }
 
 function spanFill(th: SwimlaneTheme, kind: number, flags: number): string {
@@ -348,8 +401,8 @@ function spanFill(th: SwimlaneTheme, kind: number, flags: number): string {
   }
 }
 
-function paintSpans(
-  ctx: Canvas2D,
+function spanElements(
+  out: LayerElement[],
   model: TraceModel,
   frame: LayerFrame,
   opts: PaintOptions,
@@ -361,10 +414,9 @@ function paintSpans(
   const th = opts.theme
   const left = g.plotX
   const right = g.plotX + g.plotW
-  const labels: [string, number, number, number, string][] = []
-  let selected: [number, number, number, number] | null = null
-  let fill = ''
-  let alpha = 1
+  const spans = new Batches('span:')
+  const labels: LayerElement[] = []
+  let selected: number[] | null = null
   for (const it of frame.spans) {
     const [row, s, e, kind, spanIdx, count, busy, flags] = it
     const p0 = px(s)
@@ -376,60 +428,43 @@ function paintSpans(
     const isSelect = kind === SpanKind.Select || (kind === SpanKind.Merged && rowKind === 'select')
     const h = g.band * (isSelect ? SELECT_HEIGHT : SPAN_HEIGHT)
     const y = rowY(row) - h / 2
-    let f: string
-    let a = 1
     if (kind === SpanKind.Merged) {
-      f = mergedBlockFill(th, frame.rows[row], flags)
-      a = mergedBlockOpacity(busy)
-    } else f = spanFill(th, kind, flags)
-    if (f !== fill) ctx.fillStyle = fill = f
-    if (a !== alpha) ctx.globalAlpha = alpha = a
-    if (w > 4) roundRect(ctx, x0, y, w, h, 2)
-    else ctx.fillRect(x0, y, w, h)
-    if (kind !== SpanKind.Merged) {
-      if (spanIdx === opts.selectedSpan) selected = [x0, y, w, h]
-      if (w > 36 && count === 1) {
-        const colour = kind === SpanKind.Wait || kind === SpanKind.Select ? th.waitText : '#ffffff'
-        labels.push([model.spanLabel(spanIdx), x0 + 4, y + h / 2, w - 8, colour])
-      }
+      const fill = mergedBlockFill(th, frame.rows[row], flags)
+      const level = Math.round(mergedBlockOpacity(busy) * OPACITY_LEVELS)
+      spans
+        .get(SHAPE_RECTS, `${fill}@${level}`, { fill, opacity: level / OPACITY_LEVELS }, { r: 2 })
+        .push(x0, y, w, h)
+      continue
+    }
+    const fill = spanFill(th, kind, flags)
+    spans.get(SHAPE_RECTS, fill, { fill }, { r: 2 }).push(x0, y, w, h)
+    if (spanIdx === opts.selectedSpan) selected = [x0, y, w, h]
+    if (w > 36 && count === 1) {
+      const shown = fitter.fit(model.spanLabel(spanIdx), w - 8, th.font)
+      if (shown)
+        labels.push(
+          text(`label:${labels.length}`, x0 + 4, y + h / 2, shown, {
+            fill: kind === SpanKind.Wait || kind === SpanKind.Select ? th.waitText : '#ffffff',
+            font: th.font,
+            align: 'left',
+            verticalAlign: 'middle'
+          })
+        )
     }
   }
-  ctx.globalAlpha = 1
-  if (labels.length) {
-    ctx.font = th.font
-    ctx.textBaseline = 'middle'
-    ctx.textAlign = 'left'
-    for (const [text, x, y, max, colour] of labels) {
-      const shown = fitter.fit(ctx, text, max)
-      if (!shown) continue
-      ctx.fillStyle = colour
-      ctx.fillText(shown, x, y)
-    }
-  }
-  if (selected) {
-    ctx.strokeStyle = th.selection
-    ctx.lineWidth = 1.5
-    ctx.strokeRect(selected[0], selected[1], selected[2], selected[3])
-  }
+  out.push(...spans.out, ...labels)
+  if (selected)
+    out.push({
+      type: 'rect',
+      name: 'selected',
+      silent: true,
+      shape: { x: selected[0], y: selected[1], width: selected[2], height: selected[3] },
+      style: { fill: 'none', stroke: th.selection, lineWidth: 1.5 }
+    })
 }
 
-function roundRect(ctx: Canvas2D, x: number, y: number, w: number, h: number, r: number): void {
-  ctx.beginPath()
-  ctx.moveTo(x + r, y)
-  ctx.lineTo(x + w - r, y)
-  ctx.arc(x + w - r, y + r, r, -Math.PI / 2, 0)
-  ctx.lineTo(x + w, y + h - r)
-  ctx.arc(x + w - r, y + h - r, r, 0, Math.PI / 2)
-  ctx.lineTo(x + r, y + h)
-  ctx.arc(x + r, y + h - r, r, Math.PI / 2, Math.PI)
-  ctx.lineTo(x, y + r)
-  ctx.arc(x + r, y + r, r, Math.PI, Math.PI * 1.5)
-  ctx.closePath()
-  ctx.fill()
-}
-
-function paintMarkers(
-  ctx: Canvas2D,
+function markerElements(
+  out: LayerElement[],
   frame: LayerFrame,
   th: SwimlaneTheme,
   px: (t: number) => number,
@@ -437,6 +472,7 @@ function paintMarkers(
 ): void {
   const g = frame.geometry
   const half = g.band * MARKER_HALF
+  const marks = new Batches('mark:')
   for (const [row, t, kind] of frame.markers) {
     const x = px(t)
     const y = rowY(row)
@@ -445,88 +481,70 @@ function paintMarkers(
     const bottom = y + half
     switch (kind) {
       case MarkerKind.TimerDue:
-        ctx.fillStyle = th.timer
-        triangle(ctx, x - 3.5, top - 3, x + 3.5, top - 3, x, top + 2)
-        ctx.fill()
+        marks
+          .get(SHAPE_POLYS, 'timer', { fill: th.timer }, { k: 3 })
+          .push(x - 3.5, top - 3, x + 3.5, top - 3, x, top + 2)
         break
       case MarkerKind.IoReady:
-        ctx.fillStyle = th.io
-        ctx.beginPath()
-        ctx.arc(x, y, 3, 0, Math.PI * 2)
-        ctx.fill()
+        marks.get(SHAPE_DOTS, 'io', { fill: th.io }, { r: 3 }).push(x, y)
         break
       case MarkerKind.Created:
-        ctx.fillStyle = th.created
-        ctx.fillRect(x - 0.5, top, 1, bottom - top)
+        marks.get(SHAPE_RECTS, 'created', { fill: th.created }, { r: 0 }).push(x - 0.5, top, 1, bottom - top)
         break
       case MarkerKind.Problem:
-        ctx.fillStyle = th.problem
-        ctx.strokeStyle = th.background
-        ctx.lineWidth = 1
-        triangle(ctx, x, bottom - 8, x + 4.5, bottom + 1, x - 4.5, bottom + 1)
-        ctx.fill()
-        ctx.stroke()
+        marks
+          .get(SHAPE_POLYS, 'problem', { fill: th.problem, stroke: th.background, lineWidth: 1 }, { k: 3 })
+          .push(x, bottom - 8, x + 4.5, bottom + 1, x - 4.5, bottom + 1)
         break
       case MarkerKind.Done:
-        ctx.fillStyle = th.done
-        ctx.fillRect(x - 1, top, 3, bottom - top)
+        marks.get(SHAPE_RECTS, 'done', { fill: th.done }, { r: 0 }).push(x - 1, top, 3, bottom - top)
         break
       default: {
         const r = 4
-        ctx.strokeStyle = kind === MarkerKind.Failed ? th.failed : th.cancelled
-        ctx.lineWidth = 2
-        ctx.beginPath()
-        ctx.moveTo(x - r, y - r)
-        ctx.lineTo(x + r, y + r)
-        ctx.moveTo(x - r, y + r)
-        ctx.lineTo(x + r, y - r)
-        ctx.stroke()
+        const colour = kind === MarkerKind.Failed ? th.failed : th.cancelled
+        marks
+          .get(SHAPE_SEGMENTS, colour, { fill: 'none', stroke: colour, lineWidth: 2 })
+          .push(x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r)
       }
     }
   }
+  out.push(...marks.out)
 }
 
-function triangle(
-  ctx: Canvas2D,
-  ax: number,
-  ay: number,
-  bx: number,
-  by: number,
-  cx: number,
-  cy: number
-): void {
-  ctx.beginPath()
-  ctx.moveTo(ax, ay)
-  ctx.lineTo(bx, by)
-  ctx.lineTo(cx, cy)
-  ctx.closePath()
-}
-
-function paintAwaits(
-  ctx: Canvas2D,
+function awaitElements(
+  out: LayerElement[],
   frame: LayerFrame,
   th: SwimlaneTheme,
   px: (t: number) => number,
   rowY: (row: number) => number
 ): void {
   const g = frame.geometry
-  ctx.strokeStyle = th.waitText
-  ctx.fillStyle = th.waitText
-  ctx.lineWidth = 1
+  const lines: number[] = []
+  const heads: number[] = []
   for (const [from, to, t] of frame.awaits) {
     const x = Math.max(g.plotX + 2, Math.min(px(t) + 3, g.plotX + g.plotW - 2))
     const dir = rowY(to) > rowY(from) ? 1 : -1
     const y0 = rowY(from) + dir * g.band * 0.3
     const y1 = rowY(to) - dir * g.band * 0.3
-    ctx.setLineDash([3, 2])
-    ctx.beginPath()
-    ctx.moveTo(x, y0)
-    ctx.lineTo(x, y1)
-    ctx.stroke()
-    ctx.setLineDash([])
-    triangle(ctx, x - 3, y1 - dir * 5, x + 3, y1 - dir * 5, x, y1)
-    ctx.fill()
+    lines.push(x, y0, x, y1)
+    heads.push(x - 3, y1 - dir * 5, x + 3, y1 - dir * 5, x, y1)
   }
+  out.push(
+    {
+      type: SHAPE_SEGMENTS,
+      name: 'await:lines',
+      silent: true,
+      shape: { d: lines },
+      style: { fill: 'none', stroke: th.waitText, lineWidth: 1, lineDash: [3, 2] }
+    },
+    {
+      type: SHAPE_POLYS,
+      name: 'await:heads',
+      silent: true,
+      shape: { d: heads, k: 3 },
+      style: { fill: th.waitText }
+    }
+  )
 }
 
 export type LayerHit =
@@ -588,10 +606,37 @@ export function rowOfLane(rows: readonly LaneRow[], lane: number): number {
   return -1
 }
 
+/** The id of the custom series that draws the lanes; a redraw sets only its data. */
+export const LANES_SERIES = 'lanes'
+
 /**
- * The chart under the layer: only the sliders (the time window at the bottom, the rows on the
- * right), in percent of the whole, so following a growing trace changes nothing in it. Axes
- * exist only to carry the sliders.
+ * The lanes' chart: one custom series whose `renderItem` returns the elements of the current
+ * frame (layerElements), drawn in pixels outside any axis. It has a chart of its own, over the
+ * sliders' chart: an update of a chart re-renders every component in it, and the sliders
+ * would be rebuilt on every redraw of the lanes.
+ */
+export function lanesChartOption(renderItem: () => unknown): Record<string, unknown> {
+  return {
+    animation: false,
+    series: [
+      {
+        id: LANES_SERIES,
+        type: 'custom',
+        coordinateSystem: 'none',
+        silent: true,
+        animation: false,
+        clip: false,
+        renderItem,
+        data: [[0]]
+      }
+    ]
+  }
+}
+
+/**
+ * The chart under the lanes: the background and the sliders (the time window at the bottom,
+ * the rows on the right), in percent of the whole, so following a growing trace changes
+ * nothing in it. Axes exist only to carry the sliders.
  */
 export function sliderChartOption(th: SwimlaneTheme, rowsSlider: boolean): Record<string, unknown> {
   const zoom: Record<string, unknown>[] = [{ ...timeSliderStyle(th), minSpan: 0 }]
