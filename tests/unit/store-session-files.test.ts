@@ -61,7 +61,7 @@ describe('files dropped on the window, menus, settings and breakpoints', () => {
     expect(notices().some((n) => /^Trace read with problems from line 41: /.test(n))).toBe(true)
   })
 
-  it('stops reading a big dropped trace on Stop, keeping what was read and saying so', async () => {
+  it('stops reading a big dropped trace on Stop, keeping what was read and saying so; pausing it is refused', async () => {
     const api = new ReplayApi()
     await session.init(api)
     const lines = welcome.trimEnd().split('\n')
@@ -84,8 +84,15 @@ describe('files dropped on the window, menus, settings and breakpoints', () => {
     const trace0 = useTraceStore()
     while (trace0.model.eventCount === 0) await new Promise((r) => setImmediate(r))
     expect(session.state).toBe('running')
+    // Nothing runs while a trace is read in: pausing and stepping say so and ask nothing of the host.
+    expect(session.replaying).toBe(true)
+    expect(await session.pause()).toBe(false)
+    await session.stepTick()
+    expect(notices().some((n) => /^Pause: a saved trace is being read/.test(n))).toBe(true)
+    expect(notices().some((n) => /^Step: a saved trace is being read/.test(n))).toBe(true)
     await session.stop()
     await opening
+    expect(session.replaying).toBe(false)
     const trace = useTraceStore()
     expect(api.calls).toEqual([])
     expect(session.state).toBe('exited')

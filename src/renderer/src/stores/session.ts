@@ -68,6 +68,15 @@ export const useSessionStore = defineStore('session', () => {
   const isLive = computed(
     () => state.value === 'running' || state.value === 'paused' || state.value === 'starting'
   )
+  /** A saved trace is being read in the page now (see replayText). */
+  const readingTrace = ref(false)
+  /**
+   * True while a saved trace is read in (by the page, or by the host in Electron): no program
+   * runs, so there is nothing to pause or step.
+   */
+  const replaying = computed(
+    () => isLive.value && (readingTrace.value || TRACE_FILE.test(scriptPath.value.trim()))
+  )
   const isWeb = computed(() => info.value?.kind === 'web')
   const pythonVersion = computed(() => trace.header?.python ?? null)
 
@@ -237,6 +246,7 @@ export const useSessionStore = defineStore('session', () => {
     status.value = { session: id, state: 'running' }
     const me = { id, stopped: false }
     reading = me
+    readingTrace.value = true
     const reader = new NdjsonTraceReader()
     let from = 0
     let header: TraceHeader | null = null
@@ -289,7 +299,10 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       trace.notice(`Reading ${name} failed: ${(e as Error).message}`, 'error')
     } finally {
-      if (reading === me) reading = null
+      if (reading === me) {
+        reading = null
+        readingTrace.value = false
+      }
     }
     await trace.whenDrained()
     if (trace.sessionId !== id) return
@@ -431,24 +444,35 @@ export const useSessionStore = defineStore('session', () => {
     return trace.loopList.length > 1 ? trace.followedLoop : null
   }
 
+  /** Says why a command for the program does nothing while a saved trace is read in. */
+  function refuseWhileReplaying(what: string): boolean {
+    if (!replaying.value) return false
+    trace.notice(`${what}: a saved trace is being read, and no program runs to ${what.toLowerCase()}.`)
+    return true
+  }
+
   async function pause(): Promise<boolean> {
+    if (refuseWhileReplaying('Pause')) return false
     pauseRequested.value = true
     const ok = await command('Pause', (a) => a.pause(targetLoop()))
     if (!ok) pauseRequested.value = false
     return ok
   }
   async function resume(): Promise<boolean> {
+    if (refuseWhileReplaying('Resume')) return false
     pauseRequested.value = false
     return command('Resume', (a) => a.resume(targetLoop()))
   }
 
   async function stepTick(): Promise<void> {
     if (!isLive.value) return run({ pauseAtStart: true })
+    if (refuseWhileReplaying('Step')) return
     await command('Step tick', (a) => a.stepTick(targetLoop()))
   }
 
   async function stepCallback(): Promise<void> {
     if (!isLive.value) return run({ pauseAtStart: true })
+    if (refuseWhileReplaying('Step')) return
     await command('Step callback', (a) => a.stepCallback(targetLoop()))
   }
 
@@ -486,6 +510,7 @@ export const useSessionStore = defineStore('session', () => {
     status,
     state,
     isLive,
+    replaying,
     isWeb,
     busy,
     pauseRequested,
