@@ -69,6 +69,32 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await expect(inspector).toContainText('00_welcome.py:')
   })
 
+  test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
+    await expect
+      .poll(async () => Number(await swimlanes.getAttribute('data-lanes')))
+      .toBeGreaterThanOrEqual(7)
+    // Rows: selector wait, callbacks, then Task-1, which waits on its gather the whole run.
+    // The plot starts 190 px in and 10 px down; a row is ~24 px high.
+    const box = (await swimlanes.locator('.chart').boundingBox())!
+    const x = box.x + 190 + (box.width - 190 - 22) * 0.5
+    const y = box.y + 10 + 2.5 * 24
+    await page.mouse.move(x, y)
+    const tip = page.getByRole('tooltip')
+    await expect(tip).toBeVisible()
+    await expect(tip).toContainText('Task-1 waiting')
+    await expect(tip).toContainText('gather')
+    await page.mouse.click(x, y)
+    const inspector = page.getByRole('region', { name: 'Inspector' })
+    await expect(inspector).toContainText('Waiting')
+    await expect(inspector).toContainText('Task-1')
+    await page.mouse.move(box.x + 5, box.y + box.height + 40)
+    await expect(tip).toBeHidden()
+  })
+
   test('a blocking callback is reported as a problem, and clicking it inspects the block', async ({
     page
   }) => {
