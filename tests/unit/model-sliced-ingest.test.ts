@@ -48,12 +48,4 @@ describe('sliced ingest', () => {
       if (budget < 40) expect(slices).toBeGreaterThan(1)
     })
   }
-
-  it('forgets what was queued when cleared', () => {
-    const m = new TraceModel()
-    m.enqueue(recorded)
-    m.clearQueue()
-    expect(m.drain(Infinity)).toBe(true)
-    expect(m.eventCount).toBe(0)
-  })
 })

@@ -118,15 +118,6 @@ export class TraceModel {
     return this.queue.length === 0 && this.pendingExpanded === null
   }
 
-  /** Forgets what is queued and not applied yet. */
-  clearQueue(): void {
-    this.queue.length = 0
-    this.queueAt = 0
-    this.queued = 0
-    this.pendingExpanded = null
-    this.expandedAt = 0
-  }
-
   /**
    * Applies queued events, in order, until none are left or `deadline` (on `clock`'s scale,
    * checked every few hundred events) has passed. Returns whether the queue is now empty.
