@@ -600,12 +600,6 @@ export function hitTestLayer(frame: LayerFrame, x: number, y: number): LayerHit 
   return near ? { kind: 'span', item: near } : null
 }
 
-/** Index of the row whose lane is `lane`, or -1. */
-export function rowOfLane(rows: readonly LaneRow[], lane: number): number {
-  for (let i = 0; i < rows.length; i++) if (rows[i].lane === lane) return i
-  return -1
-}
-
 /** The id of the custom series that draws the lanes; a redraw sets only its data. */
 export const LANES_SERIES = 'lanes'
 
