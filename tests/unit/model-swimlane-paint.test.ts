@@ -273,6 +273,8 @@ describe('lane rows for the live chart', () => {
     ])
     expect(cache.get(m, none, 1050)).toBe(first)
     expect(cache.stale).toBe(true)
+    // A longer interval asked for (a flood) holds the old order longer.
+    expect(cache.get(m, none, 1100, 250)).toBe(first)
     const next = cache.get(m, none, 1100)
     expect(next.map((r) => r.label)).toContain('late')
     expect(cache.stale).toBe(false)

@@ -84,10 +84,15 @@ export class LaneRowCache {
 
   constructor(private readonly minIntervalMs = 0) {}
 
-  get(model: TraceModel, collapsed: ReadonlySet<number>, now = 0): LaneRow[] {
+  get(
+    model: TraceModel,
+    collapsed: ReadonlySet<number>,
+    now = 0,
+    minIntervalMs = this.minIntervalMs
+  ): LaneRow[] {
     const same = model === this.model && collapsed === this.collapsed
     if (same && model.laneVersion === this.laneVersion) return this.rows
-    if (same && now - this.builtAt < this.minIntervalMs) {
+    if (same && now - this.builtAt < minIntervalMs) {
       this.stale = true
       return this.rows
     }
