@@ -253,6 +253,16 @@ class Batches {
     }
     return el.shape.d
   }
+
+  /**
+   * The rectangles of one look. Its style and shape objects are made only for a new look: this
+   * runs once per visible span each frame.
+   */
+  rects(key: string, fill: string, opacity: number, r: number): number[] {
+    const el = this.byKey.get(key)
+    if (el) return el.shape.d
+    return this.get(SHAPE_RECTS, key, opacity === 1 ? { fill } : { fill, opacity }, { r })
+  }
 }
 
 function text(
@@ -436,13 +446,11 @@ function spanElements(
     if (kind === SpanKind.Merged) {
       const fill = mergedBlockFill(th, frame.rows[row], flags)
       const level = Math.round(mergedBlockOpacity(busy) * OPACITY_LEVELS)
-      spans
-        .get(SHAPE_RECTS, `${fill}@${level}`, { fill, opacity: level / OPACITY_LEVELS }, { r: 2 })
-        .push(x0, y, w, h)
+      spans.rects(`${fill}@${level}`, fill, level / OPACITY_LEVELS, 2).push(x0, y, w, h)
       continue
     }
     const fill = spanFill(th, kind, flags)
-    spans.get(SHAPE_RECTS, fill, { fill }, { r: 2 }).push(x0, y, w, h)
+    spans.rects(fill, fill, 1, 2).push(x0, y, w, h)
     if (spanIdx === opts.selectedSpan) selected = [x0, y, w, h]
     if (w > 36 && count === 1) {
       const shown = fitter.fit(model.spanLabel(spanIdx), w - 8, th.font)

@@ -68,14 +68,14 @@ export const useSessionStore = defineStore('session', () => {
   const isLive = computed(
     () => state.value === 'running' || state.value === 'paused' || state.value === 'starting'
   )
-  /** A saved trace is being read in the page now (see replayText). */
-  const readingTrace = ref(false)
+  /** The trace being read in the page now (see replayText), and whether Stop asked to end it. */
+  const reading = shallowRef<{ id: number; stopped: boolean } | null>(null)
   /**
    * True while a saved trace is read in (by the page, or by the host in Electron): no program
    * runs, so there is nothing to pause or step.
    */
   const replaying = computed(
-    () => isLive.value && (readingTrace.value || TRACE_FILE.test(scriptPath.value.trim()))
+    () => isLive.value && (reading.value !== null || TRACE_FILE.test(scriptPath.value.trim()))
   )
   const isWeb = computed(() => info.value?.kind === 'web')
   const pythonVersion = computed(() => trace.header?.python ?? null)
@@ -213,9 +213,6 @@ export const useSessionStore = defineStore('session', () => {
     if (trace.sessionId === id) scriptPath.value = ''
   }
 
-  /** The trace being read in the page now (see replayText), and whether Stop asked to end it. */
-  let reading: { id: number; stopped: boolean } | null = null
-
   /** A saved trace the host asked the view to read itself (the web host serves it). */
   async function readHostTrace(r: TraceReplay): Promise<void> {
     if (trace.sessionId !== null && r.session < trace.sessionId) return
@@ -245,8 +242,7 @@ export const useSessionStore = defineStore('session', () => {
     lastError.value = null
     status.value = { session: id, state: 'running' }
     const me = { id, stopped: false }
-    reading = me
-    readingTrace.value = true
+    reading.value = me
     const reader = new NdjsonTraceReader()
     let from = 0
     let header: TraceHeader | null = null
@@ -299,10 +295,7 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       trace.notice(`Reading ${name} failed: ${(e as Error).message}`, 'error')
     } finally {
-      if (reading === me) {
-        reading = null
-        readingTrace.value = false
-      }
+      if (reading.value === me) reading.value = null
     }
     await trace.whenDrained()
     if (trace.sessionId !== id) return
@@ -433,8 +426,9 @@ export const useSessionStore = defineStore('session', () => {
   const pauseRequested = ref(false)
   /** Stop: a trace being read in the page stops being read; a run is stopped by the host. */
   const stop = async (): Promise<boolean> => {
-    if (reading && reading.id === trace.sessionId) {
-      reading.stopped = true
+    const r = reading.value
+    if (r && r.id === trace.sessionId) {
+      r.stopped = true
       return true
     }
     return command('Stop', (a) => a.stop())

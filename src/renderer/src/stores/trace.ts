@@ -253,16 +253,17 @@ export const useTraceStore = defineStore('trace', () => {
   function drainSlice(): void {
     draining = false
     const m = model.value
-    // Without frames (Node) there is nothing to keep responsive: all at once.
-    const sliced = typeof requestAnimationFrame === 'function' && typeof MessageChannel === 'function'
-    if (m.drain(sliced ? performance.now() + INGEST_SLICE_MS : Infinity)) {
+    if (m.drain(slicing() ? performance.now() + INGEST_SLICE_MS : Infinity)) {
       for (const w of drainWaiters.splice(0)) w()
     } else nextDrain()
     schedulePublish()
   }
+  /** Without frames (Node) there is nothing to keep responsive: events are applied all at once. */
+  const slicing = (): boolean =>
+    typeof requestAnimationFrame === 'function' && typeof MessageChannel === 'function'
   /** Schedules the next slice (at once where there are no frames to keep: Node). */
   function nextDrain(): void {
-    if (typeof requestAnimationFrame !== 'function' || typeof MessageChannel !== 'function') {
+    if (!slicing()) {
       drainSlice()
       return
     }
