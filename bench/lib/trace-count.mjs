@@ -1,7 +1,8 @@
 // Counts trace events in NDJSON text. An agent may pack several events into one line (a
-// `batch` event whose `ops` are the events): those count as what they hold, so events/s and
-// bytes/event mean the same whichever way the agent writes. A `runs` op (10) holds one
-// event per run, timer scheduled, sleep and wait — as many as ops 1, 6, 8 and 9 would.
+// `batch` event): those count as what they hold, so events/s and bytes/event mean the same
+// whichever way the agent writes. A packed batch (`v: 2`) says how many (`n`, a run counting
+// one). In a version-1 batch, a `runs` op (10) holds one event per run, timer scheduled,
+// sleep and wait — as many as ops 1, 6, 8 and 9 would.
 
 const RUNS = 10
 
@@ -29,8 +30,7 @@ export function countTraceEvents(buf) {
     if (nl > start) {
       if (buf.subarray(start, start + BATCH_PREFIX.length).equals(BATCH_PREFIX)) {
         try {
-          const ops = JSON.parse(buf.toString('utf8', start, nl)).ops
-          events += Array.isArray(ops) ? opsEvents(ops) : 1
+          events += eventsIn(JSON.parse(buf.toString('utf8', start, nl)))
         } catch {
           events += 1
         }
@@ -43,5 +43,7 @@ export function countTraceEvents(buf) {
 
 /** The same for parsed events. */
 export function eventsIn(event) {
-  return event.type === 'batch' && Array.isArray(event.ops) ? opsEvents(event.ops) : 1
+  if (event.type !== 'batch') return 1
+  if (event.v === 2 && typeof event.n === 'number') return Math.max(1, event.n)
+  return Array.isArray(event.ops) ? opsEvents(event.ops) : 1
 }

@@ -151,8 +151,9 @@ export class Batcher {
   }
 }
 
-/** An event that packs others (the agent's `batch`, with an `ops` list) weighs what it holds. */
+/** An event that packs others (the agent's `batch`) weighs what it holds. */
 function weightOf(event: TraceEvent): number {
-  const ops = (event as { ops?: unknown }).ops
-  return Array.isArray(ops) && ops.length > 1 ? ops.length : 1
+  const packed = event as { ops?: unknown; n?: unknown }
+  if (typeof packed.n === 'number' && packed.n > 1) return packed.n
+  return Array.isArray(packed.ops) && packed.ops.length > 1 ? packed.ops.length : 1
 }

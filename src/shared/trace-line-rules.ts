@@ -57,9 +57,13 @@ export function checkTraceValue(value: unknown): ParsedLine {
   if (typeof obj.t !== 'number' || !Number.isFinite(obj.t)) {
     return { kind: 'error', problem: 'bad-time', detail: `event ${obj.type} without a numeric "t"` }
   }
-  // Readers iterate a batch's ops: anything but a list would stop them.
-  if (obj.type === 'batch' && !Array.isArray(obj.ops)) {
-    return { kind: 'error', problem: 'not-an-object', detail: 'batch event without an "ops" list' }
+  // Readers iterate a batch's ops (a list, or packed columns): anything else would stop them.
+  if (obj.type === 'batch' && !Array.isArray(obj.ops) && !(obj.v === 2 && typeof obj.i === 'string')) {
+    return {
+      kind: 'error',
+      problem: 'not-an-object',
+      detail: 'batch event without an "ops" list or packed ops'
+    }
   }
   return { kind: 'event', event: obj as unknown as TraceEvent }
 }

@@ -98,6 +98,10 @@ export interface TickBeginEvent extends Base {
   tick: number
   /** Snapshot (keyframe) of the ready queue, handle ids in FIFO order. Present on keyframes. */
   ready?: number[]
+  /** The callback id of each handle in `ready` (same order). */
+  readyCb?: number[]
+  /** The task each handle in `ready` steps (0: none). */
+  readyTask?: number[]
   /** Snapshot of the timer heap: [handle id, deadline] sorted by deadline. Present on keyframes. */
   timers?: [number, number][]
   /** Snapshot of I/O watchers: [fd, 'r' | 'w', cb id]. Present on keyframes. */
@@ -170,6 +174,8 @@ export interface TaskCreateEvent extends Base {
   task: number
   name: string
   coro: string
+  /** The callback id its steps run as (one per coroutine function); absent in older traces. */
+  cb?: number
   parent: number | null
   site: string | null
 }
@@ -257,6 +263,8 @@ export interface PausedEvent extends Base {
   detail?: string
   /** Keyframe of the queues at the hold point (same shapes as on tick.begin). */
   ready?: number[]
+  readyCb?: number[]
+  readyTask?: number[]
   timers?: [number, number][]
   io?: [number, 'r' | 'w', number][]
 }
@@ -285,11 +293,39 @@ export type BatchItem =
 /**
  * Many loop events in one line (docs/trace-format.md, "Batches"). Readers expand it into
  * the per-event objects it stands for (src/shared/trace-model/batch.ts) before use.
+ * Version 1 lists its ops as JSON arrays (`ops`); version 2 (`v: 2`, what the agent writes
+ * now) packs them into base64 columns.
  */
 export interface BatchEvent extends Base {
   type: 'batch'
   loop: number
-  ops: BatchItem[]
+  ops?: BatchItem[]
+  /** 2 for a packed batch. */
+  v?: number
+  /** Packed: the loop's held time (seconds) — loop time = monotonic time − off. */
+  off?: number
+  /** Packed: the first handle id of runs named by nobody (run k of the batch is r + k). */
+  r?: number
+  /** Packed: how many events it stands for (a run counts one). */
+  n?: number
+  /** Packed: the callback id of asyncio.sleep's timers. */
+  sc?: number
+  /** Packed: integers are int64, not int32. */
+  wide?: number
+  /** Packed (base64, little-endian): run start times (float64). */
+  f?: string
+  /** Packed: the ops' own float64 values (times, deadlines, timeouts). */
+  g?: string
+  /** Packed: the op stream (int32): run tokens (≤ 0) and op codes with their operands. */
+  i?: string
+  /** Packed: (handle, cb, task) of each run whose token is 0. */
+  s?: string
+  /** Packed: asyncio.sleep timers, (run index, handle, task that waits on it) each. */
+  sl?: string
+  /** Packed: their deadlines (float64, monotonic). */
+  sw?: string
+  /** Packed: whole events and strings the ops refer to by index. */
+  x?: unknown[]
 }
 
 // Added by the host.

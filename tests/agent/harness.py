@@ -1,7 +1,10 @@
 """Runs programs under the agent the way the host does: event pipe, command pipe, the
 program's own stdin/stdout/stderr, and compares with the same program run bare."""
 
+import array
+import base64
 import json
+import math
 import os
 import subprocess
 import sys
@@ -86,23 +89,292 @@ def expand(events):
 
 class ExpandState:
     """What a reader remembers between batches: handles already announced (scheduled
-    from another thread) and each loop's current tick."""
+    from another thread), each loop's current tick and each task's callback id."""
 
     def __init__(self):
         self.announced = set()
         self.ticks = {}
+        self.task_cb = {}
+        self.task_names = {}
+        # Timers scheduled and not yet run, skipped or cancelled: handle id -> (cb, task).
+        self.timers = {}
 
 
 def expand_one(event, out, state):
     kind = event.get("type")
     if kind == "batch":
-        expand_batch(event, out, state)
+        if event.get("v") == 2:
+            expand_packed(event, out, state)
+        else:
+            expand_batch(event, out, state)
         return
     if kind == "handle.schedule":
         state.announced.add(event["handle"])
     elif kind == "tick.begin":
         state.ticks[event.get("loop")] = event.get("tick")
+    elif kind == "task.create":
+        state.task_names[event["task"]] = event.get("name")
+        if event.get("cb"):
+            state.task_cb[event["task"]] = event["cb"]
     out.append(event)
+
+
+# -- packed batches (version 2) ----------------------------------------------------------
+
+def _floats(text):
+    data = array.array("d", base64.b64decode(text))
+    if sys.byteorder != "little":
+        data.byteswap()
+    return data
+
+
+def _ints(text, wide):
+    data = array.array("q" if wide else "i", base64.b64decode(text))
+    if sys.byteorder != "little":
+        data.byteswap()
+    return data
+
+
+# Operand counts of the packed ops (I is the int stream, i the first operand's index).
+_OPERANDS = {
+    20: lambda I, i: 2,
+    21: lambda I, i: 2 + 3 * I[i + 1],
+    22: lambda I, i: 1 + I[i],
+    23: lambda I, i: 1 + I[i],
+    25: lambda I, i: 3,
+    26: lambda I, i: 1,
+    27: lambda I, i: 3,
+    28: lambda I, i: 1,
+    29: lambda I, i: 0,
+    30: lambda I, i: 2,
+    31: lambda I, i: 2,
+    32: lambda I, i: 1,
+    33: lambda I, i: 1,
+    34: lambda I, i: 6,
+    35: lambda I, i: 2,
+    36: lambda I, i: 2,
+    37: lambda I, i: 2 + I[i + 1],
+}
+# Ops that carry a time (from `g`): the loop went on to something new.
+_TIMED = (20, 21, 22, 25, 28, 29)
+
+
+class _Packed:
+    """Cursors over the streams of one packed batch."""
+
+    def __init__(self, batch, state):
+        wide = bool(batch.get("wide"))
+        self.F = _floats(batch["f"])
+        self.G = _floats(batch["g"])
+        self.I = _ints(batch["i"], wide)
+        self.S = _ints(batch["s"], wide)
+        self.X = batch["x"]
+        self.r = batch["r"]
+        self.task_cb = state.task_cb
+        self.timers = state.timers
+
+    def run_ids(self, token, si, run, take):
+        """(handle, cb, task) of a run token, and the new cursor in S. `take` forgets a
+        timer once it ran (False while looking ahead)."""
+        if token < 0:
+            key = -token
+            timer = self.timers.get(key)
+            if timer is not None:
+                if take:
+                    del self.timers[key]
+                return (key, timer[0], timer[1]), si
+            return (self.r + run, self.task_cb.get(key, 0), key), si
+        hid, cb, task = self.S[si], self.S[si + 1], self.S[si + 2]
+        if not cb and task:
+            cb = self.task_cb.get(task, 0)
+        return (hid or self.r + run, cb, task), si + 3
+
+    def skip_ids(self, hid, cb, task, take):
+        timer = self.timers.get(hid)
+        if timer is not None:
+            if take:
+                del self.timers[hid]
+            if not cb:
+                cb, task = timer
+        return hid, cb, task
+
+    def next_time(self, ii, fi, gi):
+        """When the loop went on after the op before ii: the time of the next timed op."""
+        I = self.I
+        while ii < len(I):
+            op = I[ii]
+            if op <= 0:
+                return self.F[fi]
+            if op in _TIMED:
+                return self.G[gi]
+            if op in (27, 33, 34, 35):
+                gi += 1
+            ii += 1 + _OPERANDS[op](I, ii + 1)
+        return None
+
+    def ready_prefix(self, ii, si, run, k):
+        """The first k runs or skips from ii on, within the tick."""
+        I = self.I
+        found = []
+        while ii < len(I) and len(found) < k:
+            op = I[ii]
+            ii += 1
+            if op <= 0:
+                ids, si = self.run_ids(op, si, run, False)
+                run += 1
+                found.append(ids)
+            elif op == 25:
+                found.append(self.skip_ids(I[ii], I[ii + 1], I[ii + 2], False))
+                ii += 3
+            elif op == 28:
+                break
+            else:
+                ii += _OPERANDS[op](I, ii)
+        return found
+
+
+def expand_packed(batch, out, state):
+    loop = batch["loop"]
+    off = batch["off"]
+    sleep_cb = batch.get("sc", 0)
+    pk = _Packed(batch, state)
+    F, G, I, X = pk.F, pk.G, pk.I, pk.X
+    wide = bool(batch.get("wide"))
+    SL = _ints(batch.get("sl", ""), wide)
+    SW = _floats(batch.get("sw", ""))
+    fi = gi = ii = si = run = li = 0
+    tick = state.ticks.get(loop)
+    cur = end = batch["t"] + off
+
+    def at(m):
+        # As the TypeScript reader rounds (Math.round of microseconds).
+        return math.floor((m - off) * 1e6 + 0.5) / 1e6
+
+    def sleeps():
+        # asyncio.sleep timers made in the run just expanded, and the task's wait on each.
+        nonlocal li
+        while li < len(SL) and SL[li] <= run:
+            hid, task = SL[li + 1], SL[li + 2]
+            state.timers[hid] = (sleep_cb, 0)
+            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": hid, "cb": sleep_cb,
+                        "when": at(SW[li // 3]), "task": None})
+            _push_waiting(out, at(end), loop, task, _sleep_on(hid))
+            li += 3
+
+    sleeps()
+    while ii < len(I):
+        op = I[ii]
+        ii += 1
+        if op <= 0:
+            start = F[fi]
+            fi += 1
+            stop = pk.next_time(ii, fi, gi)
+            if stop is None:
+                stop = start
+            (hid, cb, task), si = pk.run_ids(op, si, run, True)
+            run += 1
+            out.append({"type": "handle.begin", "t": at(start), "loop": loop, "handle": hid, "cb": cb,
+                        "task": task or None, "tick": tick})
+            out.append({"type": "handle.end", "t": at(stop), "loop": loop, "handle": hid,
+                        "dur": math.floor((stop - start) * 1e6 + 0.5) / 1e6})
+            cur, end = start, stop
+            sleeps()
+        elif op in (20, 21):
+            tick, k = I[ii], I[ii + 1]
+            ii += 2
+            if op == 21:
+                ready = [tuple(I[ii + 3 * j:ii + 3 * j + 3]) for j in range(k)]
+                ready = [(h, cb or pk.task_cb.get(task, 0), task) for h, cb, task in ready]
+                ii += 3 * k
+            else:
+                ready = pk.ready_prefix(ii, si, run, k)
+            cur = G[gi]
+            gi += 1
+            for hid, cb, task in ready:
+                if hid in state.announced:
+                    state.announced.discard(hid)
+                    continue
+                out.append({"type": "handle.schedule", "t": at(cur), "loop": loop, "handle": hid, "cb": cb,
+                            "task": task or None})
+            state.ticks[loop] = tick
+            out.append({"type": "tick.begin", "t": at(cur), "loop": loop, "tick": tick})
+        elif op == 22:
+            nfds = I[ii]
+            fds = list(I[ii + 1:ii + 1 + nfds])
+            ii += 1 + nfds
+            t_sel, cur, timeout = G[gi], G[gi + 1], G[gi + 2]
+            gi += 3
+            out.append({"type": "select", "t": at(cur), "loop": loop, "timeout": None if timeout < 0 else timeout,
+                        "waited": math.floor((cur - t_sel) * 1e6 + 0.5) / 1e6, "fds": fds})
+        elif op == 23:
+            d = I[ii]
+            for token in I[ii + 1:ii + 1 + d]:
+                if token:
+                    out.append({"type": "timer.due", "t": at(cur), "loop": loop, "handle": -token})
+            ii += 1 + d
+        elif op == 25:
+            hid, cb, task = pk.skip_ids(I[ii], I[ii + 1], I[ii + 2], True)
+            ii += 3
+            cur = G[gi]
+            gi += 1
+            out.append({"type": "timer.cancel", "t": at(cur), "loop": loop, "handle": hid})
+        elif op == 26:
+            state.timers.pop(I[ii], None)
+            out.append({"type": "timer.cancel", "t": at(cur), "loop": loop, "handle": I[ii]})
+            ii += 1
+        elif op in (27, 33):
+            if op == 27:
+                hid, cb, task = I[ii], I[ii + 1], I[ii + 2]
+                ii += 3
+            else:
+                hid, cb, task = I[ii], sleep_cb, 0
+                ii += 1
+            state.timers[hid] = (cb, task)
+            out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": hid, "cb": cb,
+                        "when": at(G[gi]), "task": task or None})
+            gi += 1
+        elif op == 28:
+            tick_end = I[ii]
+            ii += 1
+            cur = G[gi]
+            gi += 1
+            out.append({"type": "tick.end", "t": at(cur), "loop": loop, "tick": tick_end})
+        elif op == 29:
+            gi += 1
+        elif op == 30:
+            _push_waiting(out, at(end), loop, I[ii], _sleep_on(I[ii + 1]))
+            ii += 2
+        elif op == 31:
+            _push_waiting(out, at(end), loop, I[ii], X[I[ii + 1]])
+            ii += 2
+        elif op == 32:
+            expand_one(X[I[ii]], out, state)
+            ii += 1
+            tick = state.ticks.get(loop, tick)
+        elif op == 34:
+            tid, cb, parent, name, coro, site = I[ii:ii + 6]
+            ii += 6
+            event = {"type": "task.create", "t": at(G[gi]), "loop": loop, "task": tid, "name": X[name],
+                     "coro": X[coro], "cb": cb, "parent": parent or None, "site": None if site < 0 else X[site]}
+            gi += 1
+            expand_one(event, out, state)
+        elif op == 35:
+            out.append({"type": "task.state", "t": at(G[gi]), "loop": loop, "task": I[ii], "state": "done",
+                        "result": X[I[ii + 1]]})
+            gi += 1
+            ii += 2
+        elif op == 36:
+            task, awaited = I[ii], I[ii + 1]
+            ii += 2
+            _push_waiting(out, at(end), loop, task, {"kind": "task", "ref": awaited,
+                                                     "label": state.task_names.get(awaited, "Task")})
+        elif op == 37:
+            task, n = I[ii], I[ii + 1]
+            refs = list(I[ii + 2:ii + 2 + n])
+            ii += 2 + n
+            _push_waiting(out, at(end), loop, task, {"kind": "gather", "ref": refs, "label": "gather of %d" % n})
+        else:
+            raise ValueError("unknown packed op %r" % (op,))
 
 
 def expand_batch(batch, out, state):

@@ -81,6 +81,26 @@ class Stepping(unittest.TestCase):
         s.send(cmd="resume")
         self.assertEqual(s.finish(), 0)
 
+    def test_a_hold_between_handles_names_the_callback_and_task_of_each_ready_handle(self):
+        s = self.session("steps.py", LOOPSCOPE_PAUSE_AT_START="1")
+        i, _ = s.wait_for(of_type("paused"))
+        s.send(cmd="step-tick")
+        i, _ = s.wait_for(of_type("paused"), start=i + 1)
+        s.send(cmd="step-callback")
+        j, paused = s.wait_for(of_type("paused", detail="callback"), start=i + 1)
+        # The queue as it is between the two handles: the one left, and the step the first
+        # handle's task scheduled for the next tick, each with its callback and task.
+        self.assertEqual(len(paused["ready"]), 2)
+        self.assertEqual(len(paused["readyCb"]), 2)
+        events = s.snapshot()[:j]
+        tasks = {e["task"]: e for e in events if e["type"] == "task.create"}
+        callbacks = {e["cb"] for e in events if e["type"] == "callback"}
+        for cb, task in zip(paused["readyCb"], paused["readyTask"]):
+            self.assertIn(cb, callbacks)
+            self.assertEqual(tasks[task]["coro"], "worker")
+        s.send(cmd="resume")
+        self.assertEqual(s.finish(), 0)
+
     def test_pause_during_a_blocking_callback_holds_right_after_it_returns(self):
         s = self.session("blocking.py")
         s.wait_stdout(b"blocking")

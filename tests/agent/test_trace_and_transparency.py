@@ -123,6 +123,35 @@ class TraceIsWellFormed(unittest.TestCase):
         # Each task once.
         self.assertEqual(len({e["task"] for e in creates}), len(creates))
 
+    def test_tasks_made_one_after_another_keep_their_own_ids(self):
+        # A finished task's memory is reused by the next one: its id() is the same, and the
+        # agent must not take the new task for the old.
+        path = write_program("""
+            import asyncio
+
+            async def child(i):
+                await asyncio.sleep(0)
+                return i
+
+            async def main():
+                for i in range(300):
+                    await asyncio.create_task(child(i), name="c%d" % i)
+
+            asyncio.run(main())
+        """)
+        _code, _out, err, events = run_traced([path])
+        names = {e["task"]: e["name"] for e in events if e["type"] == "task.create"}
+        self.assertEqual(len([n for n in names.values() if n.startswith("c")]), 300, err)
+        ends = {e["task"]: e["result"] for e in events if e["type"] == "task.state" and e["state"] == "done"}
+        steps = {}
+        for e in events:
+            if e["type"] == "handle.begin" and e["task"] in names:
+                steps[e["task"]] = steps.get(e["task"], 0) + 1
+        for task, name in names.items():
+            if name.startswith("c"):
+                self.assertEqual(ends[task], name[1:])
+                self.assertEqual(steps[task], 2, name)
+
     def test_task_states_name_result_and_failure(self):
         _code, out, _err, events = run_traced([program("failing.py")])
         self.assertEqual(out, b"caught\n")

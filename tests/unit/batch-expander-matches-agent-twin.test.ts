@@ -1,7 +1,7 @@
 // The TypeScript reader of the agent's `batch` events and its Python twin (tests/agent/harness.py
 // `expand`) must stand for the same events. Both expand traces the real agent writes for
-// programs that exercise every op: task steps in column runs, timers scheduled inside runs,
-// sleeps and other waits, cancels, a blocked loop and a tick cut by nothing but its end.
+// programs that exercise every op: task steps, timers scheduled inside runs, asyncio.sleep's
+// column, other waits, cancels, a blocked loop and a tick cut by nothing but its end.
 import { execFileSync } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -138,8 +138,8 @@ describe('the batch reader and its Python twin', () => {
     it(`expand the agent's trace of a ${name} program to the same events`, () => {
       const trace = record(name, source)
       const raw = readFileSync(trace, 'utf8')
-      // The program really was written with column runs.
-      expect(raw).toMatch(/\[10,\d+,\[/)
+      // The program really was written in packed batches.
+      expect(raw).toMatch(/"type":"batch","t":[\d.]+,"v":2,/)
       const ts = expandInTs(trace)
       const py = expandInPython(trace)
       expect(ts.length).toBe(py.length)

@@ -57,7 +57,7 @@ def _patch_loop_classes():
         from asyncio import unix_events as platform_events
 
     base = platform_events.SelectorEventLoop
-    loop_class = make_loop_class(base, base.__name__)
+    loop_class = make_loop_class(base, _watch_task_registry())
     for module in (asyncio, platform_events):
         module.SelectorEventLoop = loop_class
         if hasattr(module, "EventLoop"):
@@ -82,6 +82,50 @@ def _patch_loop_classes():
     if current is not None and type(current) is policy_base:
         aio_events._event_loop_policy = None
     _watch_foreign_policies(aio_events)
+
+
+def _watch_task_registry():
+    """Every task asyncio builds is added to a WeakSet (`_all_tasks` up to 3.11,
+    `_scheduled_tasks` in 3.12 and 3.13, the same object in C and in Python). Giving that
+    set a subclass whose `add` tells the agent shows tasks built directly, in their
+    constructor, at no cost per step; and the set's own weak reference to each task tells
+    the agent when the task is gone, so it needs no weak reference of its own. False where
+    there is no such set (3.14 keeps tasks in C)."""
+    import weakref
+    from asyncio import tasks
+
+    registry = getattr(tasks, "_scheduled_tasks", None)
+    if registry is None:
+        registry = getattr(tasks, "_all_tasks", None)
+    if type(registry) is not weakref.WeakSet or not callable(getattr(registry, "_remove", None)):
+        return False
+    from .loop import task_gone, task_registered
+
+    ref = weakref.ref
+    removed = registry._remove
+
+    def _remove(item):
+        removed(item)
+        task_gone(item)
+
+    class _WatchedTaskSet(weakref.WeakSet):
+        def add(self, item):
+            # WeakSet.add, keeping the reference it makes.
+            if self._pending_removals:
+                self._commit_removals()
+            item_ref = ref(item, self._remove)
+            self.data.add(item_ref)
+            task_registered(item, item_ref)
+
+    _WatchedTaskSet.__name__ = _WatchedTaskSet.__qualname__ = "WeakSet"
+    _WatchedTaskSet.__module__ = weakref.WeakSet.__module__
+    try:
+        registry._remove = _remove
+        registry.__class__ = _WatchedTaskSet
+    except TypeError:
+        registry._remove = removed
+        return False
+    return True
 
 
 def _watch_foreign_policies(aio_events):
@@ -114,7 +158,7 @@ def _install_exit_paths():
     def _at_exit():
         for loop in control.registry.all():
             try:
-                loop._ls_state.emit()
+                loop._ls.emit()
             except Exception:
                 pass
         get_writer().flush()

@@ -51,6 +51,18 @@ class _Registry:
 
 
 registry = _Registry()
+_checking_listeners = []
+
+
+def on_checking(listener):
+    """`listener(bool)` hears whether any loop has something to check between handles."""
+    _checking_listeners.append(listener)
+
+
+def _publish_checking():
+    value = any(loop._ls.ctl.check_handles for loop in registry.all() if loop._ls.ctl is not None)
+    for listener in _checking_listeners:
+        listener(value)
 
 
 class Settings:
@@ -86,7 +98,11 @@ class LoopControl:
         bp = settings.breakpoints
         per_handle = bool(bp.get("taskStep") or bp.get("taskFailed") or bp.get("taskCancelled")
                           or bp.get("timerFires") or bp.get("blockedMs"))
-        self.check_handles = bool(self.pause_requested or self.step_handles or per_handle)
+        check = bool(self.pause_requested or self.step_handles or per_handle)
+        changed = check != self.check_handles
+        self.check_handles = check
+        if changed or check:
+            _publish_checking()
         self.hold_at_tick = bool(self.pause_requested or self.pause_at_start
                                  or self.step_tick_from is not None or self.stacks_requested)
         self.break_fd_ready = bool(bp.get("fdReady") or self.pause_requested)
@@ -180,7 +196,7 @@ class LoopControl:
                     self.hold("breakpoint", loop._ls_tick, "task %s starts a step" % name)
                     return
         if bp.get("timerFires") and hasattr(handle, "_when"):
-            from .encode import describe_handle
+            from .describe import describe_handle
 
             self.hold("breakpoint", loop._ls_tick, "timer fires: %s" % describe_handle(handle))
 
@@ -197,7 +213,7 @@ class LoopControl:
         bp = settings.breakpoints
         limit = bp.get("blockedMs")
         if limit and (_mono() - t0) * 1000.0 >= limit:
-            from .encode import describe_handle
+            from .describe import describe_handle
 
             self.hold("breakpoint", loop._ls_tick, "blocked %.0f ms in %s" % (
                 (_mono() - t0) * 1000.0, describe_handle(handle)))
@@ -233,7 +249,7 @@ class LoopControl:
         if detail:
             event["detail"] = detail
         try:
-            event.update(loop._ls_state.snapshot(out, t))
+            event.update(loop._ls.snapshot(out, t))
         except Exception:
             pass
         out.append(event)
@@ -246,8 +262,8 @@ class LoopControl:
             self._emit_stacks()
         except Exception:
             pass
-        phase = loop._ls_phase
-        loop._ls_phase = PHASE_HELD
+        phase = loop._ls.phase
+        loop._ls.phase = PHASE_HELD
         name = "resume"
         try:
             while True:
@@ -271,14 +287,14 @@ class LoopControl:
                     self.step_handles = 1
                 self.force_keyframe = True
                 self.refresh()
-            loop._ls_phase = phase
+            loop._ls.phase = phase
             loop._ls_raw('{"type":"resumed","t":%.6f,"loop":%d,"held":%.6f,"how":%s}\n'
                          % (now - (loop._ls_paused - held_for), loop._ls_id, held_for, dumps(name)))
 
     def _emit_stacks(self):
         import asyncio
 
-        from .encode import task_stack
+        from .describe import task_stack
 
         loop = self.loop_ref()
         loop._ls_emit()
@@ -286,7 +302,7 @@ class LoopControl:
         t = loop.time()
         entries = []
         for task in list(asyncio.all_tasks(loop)):
-            rec = loop._ls_state.task_record(task, out, t)
+            rec = loop._ls.task_record(task, out, t)
             try:
                 stack = task_stack(task)
             except Exception:
@@ -299,7 +315,7 @@ class LoopControl:
 
 
 def _task_of(handle):
-    from .encode import _TASK_TYPES
+    from .describe import _TASK_TYPES
 
     owner = getattr(handle._callback, "__self__", None)
     if owner is not None and isinstance(owner, _TASK_TYPES):

@@ -1,240 +1,433 @@
-"""Turns a loop's buffer of raw tuples into NDJSON lines, once per tick.
+"""What Loopscope keeps about one loop, and how it becomes `batch` lines.
 
-Everything the hot path skipped happens here: handle and task ids, callback labels (one
-`callback` event per distinct callback), durations (a handle ends where the next thing
-the loop did begins), task states read without side effects (`_state`, `_fut_waiter`,
-`_exception`; never `exception()`, which would silence "never retrieved").
+`LoopTrace` holds the loop's capture buffers (filled by the hot path in loop.py), the ids
+it gave out, and the pending batch. Once per tick `encode` turns the capture into the
+packed batch of docs/trace-format.md ("Batches"): the runs' start times and task ids are
+copied as they are (C-level slices into arrays), and only the rarer things — a timer, a
+new wait, a task's creation or end — cost Python work each. Labels are written once per
+distinct callback, durations are left to the reader (a run ends where the next thing
+starts), and ready-queue schedules are derived by the reader from the next tick.
+
+Task state is read without side effects (`_state`, `_fut_waiter`, `_exception`; never
+`exception()` or `add_done_callback`, which change what the program sees).
 """
 
-import asyncio
-import collections
+import array
+import binascii
 import functools
 import itertools
 import operator
-import os
-import reprlib
 import sys
 import threading
 import time
-import traceback
 import types
 import weakref
-from asyncio import base_events, futures, tasks
+from asyncio import events as aio_events, futures
 
-from . import events as ev
+from . import events as ev, hooks
+from .describe import (_GATHERING, _TASK_TYPES, callback_key, callback_label, callback_site, classify_by_frame,
+                       code_site, coro_code, coro_name, exception_info, result_repr, running_handle, task_coro)
 from .writer import dumps, get_writer
 
-_TimerHandle = asyncio.TimerHandle
+_mono = time.monotonic
+_TimerHandle = aio_events.TimerHandle
 _FunctionType = types.FunctionType
-_sub = operator.sub
-_mul = operator.mul
-_is = operator.is_
+_MethodType = types.MethodType
+_partial = functools.partial
+_SLEEP_CALLBACK = futures._set_result_unless_cancelled
+_Future = futures.Future
+_item0 = operator.itemgetter(0)
+_item1 = operator.itemgetter(1)
+_item2 = operator.itemgetter(2)
+_when = operator.attrgetter("_when")
+_neg = operator.neg
+_add = operator.add
 _repeat = itertools.repeat
 _islice = itertools.islice
-_consume = collections.deque
-_item0 = operator.itemgetter(0)
-_item3 = operator.itemgetter(3)
-_TASK_TYPES = tuple({tasks.Task, getattr(tasks, "_PyTask", tasks.Task)})
-_GATHERING = getattr(tasks, "_GatheringFuture", ())
-_SLEEP_CALLBACK = futures._set_result_unless_cancelled
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
-_AGENT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_format_handle = base_events._format_handle
+_chain = itertools.chain.from_iterable
+_KeyedRef = weakref.KeyedRef
+_b64 = binascii.b2a_base64
+_SWAP = sys.byteorder != "little"
 
-_repr = reprlib.Repr()
-_repr.maxstring = 200
-_repr.maxother = 200
+_ids = itertools.count(1)
+new_id = _ids.__next__
 
-# Op codes of a `batch` event (docs/trace-format.md; src/shared/trace-model/batch.ts).
-OP_TICK = 0
-OP_RUN = 1
-OP_SELECT = 2
-OP_DUE = 3
-OP_SKIP = 4
-OP_CANCEL = 5
-OP_TIMER = 6
-OP_TICK_END = 7
-OP_SLEEP = 8
-OP_WAIT = 9
-OP_RUNS = 10
+# Capture tags: the first item of a tuple in `LoopTrace.ev`; the second is always how many
+# runs of the tick came before it.
+T_TICK = 0
+T_SELECT = 1
+T_DUE = 2
+T_SKIP = 3
+T_CANCEL = 4
+T_CREATE = 5
+T_IO = 6
+T_RAW = 7
+T_TICK_END = 8
+T_EXEC_SUBMIT = 9
+T_CANCELLED_BY = 10
+T_TIMER = 11
+T_WAIT = 12
+T_EVENTS = 13
 
-# Runs whose handle never needed an id before take consecutive ids from a block of their
-# own (the `runs` op names its first); blocks are far above the ids `new_id` gives.
-RUN_BLOCK_BITS = 16
-RUN_BLOCK_MAX = (1 << RUN_BLOCK_BITS) - 1
+# Op codes of a packed batch (docs/trace-format.md; src/shared/trace-model/batch.ts).
+OP_TICK = 20
+OP_TICK_READY = 21
+OP_SELECT = 22
+OP_DUE = 23
+OP_SKIP = 25
+OP_CANCEL = 26
+OP_TIMER = 27
+OP_TICK_END = 28
+OP_END = 29
+OP_SLEEP_TIMER = 33
+OP_TASK = 34
+OP_DONE = 35
+OP_WAIT_TASK = 36
+OP_WAIT_GATHER = 37
+OP_SLEEP = 30
+OP_WAIT = 31
+OP_EVENT = 32
+
+# Runs named by nobody take ids the reader counts out: batch `r` + the run's index in the
+# batch. Each loop counts in a space of its own, far above the ids `new_id` gives.
 RUN_ID_BASE = 1 << 40
-_run_blocks = itertools.count(0)
-
-# Pending ops are written as one `batch` line when there are this many (or when the loop
-# may sleep, holds, stops): big enough that JSON encoding and writes are amortised.
-BATCH_OPS = 4096
-
-_LOCK_KINDS = {
-    "Lock": "lock",
-    "Event": "event",
-    "Condition": "condition",
-    "Semaphore": "semaphore",
-    "BoundedSemaphore": "semaphore",
-}
+_NOHID = (0, 0, 0)
+# A stale `asyncio.sleep` future (its wait never seen) is forgotten past this many.
+SLEEP_LINKS_MAX = 10000
 
 
-def _fmt_t(value):
-    return "null" if value is None else "%.6f" % value
+def _b64_array(values):
+    """Base64 of an array's machine values, little-endian (docs/trace-format.md)."""
+    if _SWAP:
+        values = array.array(values.typecode, values)
+        values.byteswap()
+    return _b64(values.tobytes(), newline=False)
 
 
-def callback_label(cb):
-    """`module.qualname` of what a handle calls, as asyncio's own reprs name it."""
-    if isinstance(cb, functools.partial):
-        return "partial(%s)" % callback_label(cb.func)
-    qualname = getattr(cb, "__qualname__", None)
-    if qualname is None:
-        return type(cb).__qualname__
-    module = getattr(cb, "__module__", None)
-    if module and module != "builtins":
-        return "%s.%s" % (module, qualname)
-    return qualname
+# Records whose task asyncio's registry tracks: its weak reference -> (task key, trace),
+# in two maps (a tuple per task would be one more object for the garbage collector).
+_record_of_ref = {}
+_trace_of_ref = {}
 
 
-def callback_site(cb):
-    while isinstance(cb, functools.partial):
-        cb = cb.func
-    code = getattr(getattr(cb, "__func__", cb), "__code__", None)
-    if code is None:
-        return None
-    return "%s:%d" % (code.co_filename, code.co_firstlineno)
+def forget_task(task_ref):
+    """The task a borrowed registry reference pointed to was freed."""
+    key = _record_of_ref.pop(task_ref, None)
+    st = _trace_of_ref.pop(task_ref, None)
+    if st is not None:
+        rec = st.tasks.get(key)
+        if rec is not None and rec[1] is task_ref:
+            del st.tasks[key]
 
 
-def callback_key(cb):
-    """What makes two callbacks "the same" for labelling: code, not closures or
-    instances, which a key must never keep alive (tests of CPython check for leaks)."""
-    func = getattr(cb, "__func__", None)
-    if func is not None:
-        cb = func
-    code = getattr(cb, "__code__", None)
-    if code is not None:
-        return code
-    if isinstance(cb, functools.partial):
-        return (functools.partial, callback_key(cb.func))
-    owner = getattr(cb, "__self__", None)
-    if owner is not None and not isinstance(owner, type(sys)):
-        return (type(owner), getattr(cb, "__name__", None))
-    if owner is not None:
-        return cb
-    return type(cb)
+class LoopTrace:
+    """One loop's trace state: capture (hot path), ids, and the batch being packed."""
 
-
-def coro_name(coro):
-    name = getattr(coro, "__qualname__", None)
-    if name is None:
-        name = type(coro).__qualname__
-    return name
-
-
-def _user_frame(frame):
-    name = frame.f_code.co_filename
-    return not (name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR))
-
-
-def coro_stack(coro):
-    """The await chain of a suspended coroutine, outermost first."""
-    frames = []
-    seen = 0
-    while coro is not None and seen < 64:
-        seen += 1
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        if frame is None:
-            break
-        frames.append(frame)
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    return frames
-
-
-def frame_info(frame, lineno=None):
-    import linecache
-
-    code = frame.f_code
-    line = frame.f_lineno if lineno is None else lineno
-    info = {"file": code.co_filename, "line": line, "func": code.co_name}
-    text = linecache.getline(code.co_filename, line).strip()
-    if text:
-        info["code"] = text
-    return info
-
-
-def task_coro(task):
-    try:
-        return task.get_coro()
-    except Exception:
-        return None
-
-
-def task_stack(task):
-    return [frame_info(f) for f in coro_stack(task_coro(task))]
-
-
-class LoopEncodeState:
     def __init__(self, loop):
-        self.loop = loop
-        self.hids = {}
-        self.cbs = {}
-        # id(task) -> [task id, weakref, last waiting key, callback id]. Only live tasks
-        # are in here (a weakref callback removes the dead), so an id() is never stale;
-        # weak so that we never keep a task alive ("Task was destroyed but it is pending").
+        self.loop_ref = weakref.ref(loop)
+        self.id = new_id()
+        self.ctl = None
+        self.tick = 0
+        self.phase = 0
+        self.running = False
+        self.thread = None
+        self.flushed = 0.0
+        # Inside create_task (which records its task itself): see loop.call_soon.
+        self.creating = 0
+        # A failure in the hot path's bookkeeping, raised at the next encode (which turns
+        # tracing off for this loop with a notice).
+        self.failed = None
+        # id(task) -> asyncio's registry's weak reference to it, until the task's record.
+        self.task_refs = {}
+        # The running tick's own record, while it is not in `ev` (see loop._ls_run_once).
+        self.frame = None
+        # Something was put in `ev` out of order (see `encode`).
+        self.unsorted = False
+        # The watchdog's report of the run that blocks: [run index, handle id, start].
+        self.blocked = None
+        self.blocked_at = None
+
+        # -- capture, cleared by every encode ------------------------------------------
+        self.ev = []
+        # Start times of the runs (a list: appending to it costs a third of an array's).
+        self.rt = []
+        self.who = []
+        self.s = []
+        # Tasks made, flat (six items each): runs started before, task, coroutine, parent
+        # task, creation site, time. Drained into `ev` when the stretch is packed.
+        self.cr = []
+        # asyncio.sleep timers, flat: runs started before it, timer, id of the task that
+        # waits on it (three items each).
+        self.sl = []
+        self.threadsafe = __import__("collections").deque()
+
+        # -- ids ---------------------------------------------------------------------------
+        # id(task) -> [task id, weakref, id of the awaited future last written, cb id,
+        # -(task id): the token its runs are filed as]. Only live tasks are in here (a weakref callback removes the dead), so an id()
+        # is never stale; weak, so that we never keep a task alive.
         self.tasks = {}
+        # id(timer) -> -(its handle id), the token its run is filed as, from its schedule
+        # until it is due (or cancelled on the heap).
+        self.timer_tok = {}
+        # id(handle) -> (handle id, cb id, task id) of other handles named before they run
+        # (in a snapshot, a schedule from another thread), until they run or are skipped.
+        # Neither keeps the handle itself.
+        self.named = {}
+        # Callback ids: by callback_key (any callable); by id(code) for functions, methods
+        # and partials (see `_known_cb`); by id(code) of a coroutine function for tasks.
+        self.cbs = {}
+        self.cb_codes = {}
+        self.cb_partials = {}
+        self.coro_cids = {}
         self.sleep_timers = {}
         self.exec_jobs = {}
         # Who cancelled a task (task id of the canceller), until the task's end is written.
         self.cancelled_by = {}
-        # The pending batch: op lists and whole events (dicts), in order.
-        self.ops = []
-        # Roughly how many ops (a run counts one) wait in `ops`.
-        self.weight = 0
-        self.base_m = 0.0
-        self.last_us = 0
         self.await_cache = {}
+        self.sleep_cid = 0
+        self.enc_base = 0
+        self.sl_done = 0
+
+        # -- the batch being packed ------------------------------------------------------------
+        self.runs_done = 0
+        self._new_batch(_mono())
+
+    def _new_batch(self, base_m):
+        self.I = []
+        self.F = array.array("d")
+        self.G = array.array("d")
+        self.S = []
+        self.SL = []
+        self.SW = array.array("d")
+        self.X = []
+        self.xmap = {}
+        self.nruns = 0
+        self.nev = 0
+        self.open_run = False
+        self.base_m = base_m
+        self.r_base = RUN_ID_BASE + (self.id << 32) + self.runs_done
 
     def clear(self):
-        self.hids.clear()
+        self.timer_tok.clear()
+        self.named.clear()
         self.sleep_timers.clear()
         self.exec_jobs.clear()
 
-    # -- ids ---------------------------------------------------------------------------
+    def drop_capture(self):
+        """After a failure: hold on to nothing of the program's."""
+        self.task_refs.clear()
+        del self.ev[:]
+        del self.rt[:]
+        del self.who[:]
+        del self.s[:]
+        del self.sl[:]
+        del self.cr[:]
+        self.threadsafe.clear()
+        self._new_batch(_mono())
+        self.blocked = None
 
-    def handle_id(self, handle):
-        """A handle's id, given on first need. `hids` is keyed by id(), not by the handle:
-        TimerHandle hashes and compares in Python (by deadline), which cost more than the
-        rest of a lookup. The value holds the handle, so its id() cannot be reused."""
-        found = self.hids.get(id(handle))
-        if found is None:
-            from .loop import new_id
+    def fail(self, exc):
+        """A failure while filing the run just made: filed as unknown; reported by the next
+        encode."""
+        if len(self.who) < len(self.rt):
+            self.who.append(0)
+            self.s.extend(_NOHID)
+        if self.failed is None:
+            self.failed = exc
 
-            found = self.hids[id(handle)] = (new_id(), handle)
-        return found[0]
+    def file_interrupted(self, handle):
+        """Files the run a KeyboardInterrupt or SystemExit went through."""
+        try:
+            owner = getattr(handle._callback, "__self__", None)
+            rec = self.tasks.get(id(owner))
+            if rec is not None:
+                self.who.append(rec[4])
+            else:
+                self.other_run(handle, owner, None)
+        except Exception:
+            pass
+        if len(self.who) < len(self.rt):
+            self.who.append(0)
+            self.s.extend(_NOHID)
+
+    # -- the hot path's slow branches ----------------------------------------------------------
+
+    def direct_task(self, task):
+        """A task built directly (`asyncio.Task(coro)`), seen inside its constructor:
+        recorded there and then."""
+        loop = self.loop_ref()
+        self.cr += (len(self.rt), task, task_coro(task), hooks.current_task(loop), hooks.creation_site(), _mono())
+
+    def other_run(self, handle, owner, rec):
+        """Files the run just made that is not a plain step of a pending, known task."""
+        if rec is None and owner is not None and isinstance(owner, _TASK_TYPES):
+            # A step of a task never recorded (made while the agent did not look): its
+            # creation goes before the run.
+            out = []
+            rec = self.task_record(owner, out, self.rt[-1] - self.loop_ref()._ls_paused)
+            self._before_run(out)
+        if rec is not None:
+            self.who.append(rec[4])
+            self.after_step(rec, owner)
+            return
+        ids = self.named.pop(id(handle), None) if self.named else None
+        if ids is None:
+            ids = (0, self.cb_id(handle._callback), 0)
+        self.who.append(0)
+        self.s.extend(ids)
+
+    def _before_run(self, out):
+        """Events that belong before the run just made (recorded after it)."""
+        self.ev.append((T_EVENTS, len(self.rt) - 1, out))
+        self.unsorted = True
+
+    def after_step(self, rec, task):
+        """What changed about a task with the step just made: a new wait (worked out at
+        the tick's end), or its end (read now: the task may be freed with the handle)."""
+        if task._state == "PENDING":
+            waiter = task._fut_waiter
+            if waiter is not None and id(waiter) != rec[2]:
+                rec[2] = id(waiter)
+                self.ev.append((T_WAIT, len(self.rt), rec, rec[2], task))
+            return
+        if rec[2] == "final":
+            return
+        out = []
+        self.task_end(rec, task, out, _mono() - self.loop_ref()._ls_paused)
+        self.ev.append((T_EVENTS, len(self.rt), out))
+
+    def unknown_timer(self, handle):
+        """Files the run of a due timer the agent never saw scheduled (or named in a
+        snapshot): as a handle of its own."""
+        ids = self.named.pop(id(handle), None)
+        if ids is None:
+            out = []
+            t = self.rt[-1] - self.loop_ref()._ls_paused
+            cid, tid, _rec = self.callback_of(handle._callback, out, t)
+            if out:
+                self._before_run(out)
+            ids = (0, cid, tid)
+        self.who.append(0)
+        self.s.extend(ids)
+
+    def cb_id(self, cb):
+        """The callback id of a run that steps no task, defined (before the run) if new."""
+        cid = self._known_cb(cb)
+        if cid:
+            return cid
+        out = []
+        cid, _tid, _rec = self.callback_of(cb, out, self.rt[-1] - self.loop_ref()._ls_paused)
+        if out:
+            self._before_run(out)
+        return cid
+
+    def _known_cb(self, cb):
+        """The id of a function, method or partial of one already labelled, or 0. Looked up
+        by id(code) (hashing a code object hashes its whole body), checked to be the same code."""
+        kind = type(cb)
+        if kind is _FunctionType:
+            code = cb.__code__
+            table = self.cb_codes
+        elif kind is _MethodType:
+            code = getattr(cb.__func__, "__code__", None)
+            table = self.cb_codes
+        elif kind is _partial:
+            code = getattr(cb.func, "__code__", None)
+            table = self.cb_partials
+        else:
+            return 0
+        found = table.get(id(code))
+        if found is not None and found[0] is code:
+            return found[1]
+        return 0
+
+    def _label_cb(self, cb, cid):
+        """Remembers cb's code for `_known_cb`."""
+        kind = type(cb)
+        if kind is _FunctionType:
+            self.cb_codes[id(cb.__code__)] = (cb.__code__, cid)
+        elif kind is _MethodType:
+            code = getattr(cb.__func__, "__code__", None)
+            if code is not None:
+                self.cb_codes[id(code)] = (code, cid)
+        elif kind is _partial:
+            code = getattr(cb.func, "__code__", None)
+            if code is not None:
+                self.cb_partials[id(code)] = (code, cid)
+
+    def threadsafe_schedules(self):
+        """Schedules from other threads (and executor jobs ending), named before they run."""
+        loop = self.loop_ref()
+        off = loop._ls_paused
+        out = []
+        q = self.threadsafe
+        while q:
+            handle, t_mono, thread_name = q.popleft()
+            t = t_mono - off
+            callback = handle._callback
+            if getattr(callback, "__name__", "") == "_set_state" and handle._args:
+                job = self.exec_jobs.pop(id(handle._args[0]), None)
+                if job is not None:
+                    out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": self.id, "job": job[0],
+                                "thread": thread_name, "dur": round(t_mono - job[2], 6),
+                                "start": round(job[2] - off, 6)})
+            hid = self.handle_id(handle, out, t)
+            ids = self.named.get(id(handle)) or (hid, 0, 0)
+            out.append({"type": ev.HANDLE_SCHEDULE, "t": round(t, 6), "loop": self.id, "handle": hid,
+                        "cb": ids[1], "task": ids[2] or None, "thread": thread_name})
+        if out:
+            self.ev.append((T_EVENTS, len(self.rt), out))
+
+    # -- ids ---------------------------------------------------------------------------------
+
+    def handle_id(self, handle, out, t):
+        """A handle's id, given when it is first named (and kept until it runs)."""
+        tok = self.timer_tok.get(id(handle))
+        if tok is not None:
+            return -tok
+        ids = self.named.get(id(handle))
+        if ids is None:
+            cid, tid, _rec = self.callback_of(handle._callback, out, t)
+            ids = self.named[id(handle)] = (new_id(), cid, tid)
+        return ids[0]
+
+    def _gone(self, ref):
+        rec = self.tasks.get(ref.key)
+        if rec is not None and rec[1] is ref:
+            del self.tasks[ref.key]
 
     def task_record(self, task, out, t, parent=None, site=None, coro=None):
         rec = self.tasks.get(id(task))
         if rec is not None:
             return rec
-        from .loop import new_id
-
         tid = new_id()
         key = id(task)
-        tasks = self.tasks
-
-        def _gone(_ref, key=key, tid=tid):
-            rec = tasks.get(key)
-            if rec is not None and rec[0] == tid:
-                del tasks[key]
-
-        try:
-            ref = weakref.ref(task, _gone)
-        except TypeError:
-            ref = lambda task=task: task  # noqa: E731 - a task type without weakrefs
+        # asyncio's registry holds a weak reference to the task already (see
+        # agent._watch_task_registry): borrowed, with a note of whose record it ends.
+        ref = self.task_refs.pop(key, None)
+        if ref is not None and ref() is task:
+            _record_of_ref[ref] = key
+            _trace_of_ref[ref] = self
+        else:
+            try:
+                ref = _KeyedRef(task, self._gone, key)
+            except TypeError:
+                ref = lambda task=task: task  # noqa: E731 - a task type without weakrefs
         if coro is None:
             coro = task_coro(task)
-        name_of_coro = coro_name(coro) if coro is not None else "Task"
-        cid = new_id()
-        rec = tasks[key] = [tid, ref, None, cid]
+        code = coro_code(coro)
+        ckey = code if code is not None else type(coro)
+        found = self.coro_cids.get(id(ckey))
+        t = round(t, 6)
+        if found is not None and found[0] is ckey:
+            cid = found[1]
+        else:
+            cid = new_id()
+            self.coro_cids[id(ckey)] = (ckey, cid)
+            out.append({"type": ev.CALLBACK, "t": t, "cb": cid,
+                        "label": coro_name(coro) if coro is not None else "Task", "site": code_site(code)})
+        # [task id, weakref, id of the awaited future last written, cb id, run token]
+        rec = self.tasks[key] = [tid, ref, None, cid, -tid]
         parent_id = None
         if parent is not None and parent is not task:
             parent_id = self.task_record(parent, out, t)[0]
@@ -242,18 +435,15 @@ class LoopEncodeState:
             name = task.get_name()
         except Exception:
             name = "Task"
-        t = round(t, 6)
-        out.append({"type": ev.CALLBACK, "t": t, "cb": cid, "label": name_of_coro, "site": _coro_site(coro)})
-        out.append({"type": ev.TASK_CREATE, "t": t, "loop": self.loop._ls_id, "task": tid, "name": name,
-                    "coro": name_of_coro, "parent": parent_id, "site": site})
+        out.append((OP_TASK, tid, cid, parent_id, name, coro_name(coro) if coro is not None else "Task", site, t,
+                    self.id))
         return rec
 
     def callback_of(self, cb, out, t):
         """(callback id, task id or 0, task record or None) for a handle's callback."""
-        if type(cb) is _FunctionType:
-            cid = self.cbs.get(cb.__code__)
-            if cid is not None:
-                return cid, 0, None
+        cid = self._known_cb(cb)
+        if cid and type(cb) is not _MethodType:
+            return cid, 0, None
         owner = getattr(cb, "__self__", None)
         rec = self.tasks.get(id(owner))
         if rec is not None:
@@ -261,50 +451,32 @@ class LoopEncodeState:
         if owner is not None and isinstance(owner, _TASK_TYPES):
             rec = self.task_record(owner, out, t)
             return rec[3], rec[0], rec
+        if cid:
+            return cid, 0, None
         key = callback_key(cb)
         cid = self.cbs.get(key)
         if cid is None:
-            from .loop import new_id
-
             cid = self.cbs[key] = new_id()
             out.append({"type": ev.CALLBACK, "t": round(t, 6), "cb": cid, "label": callback_label(cb),
                         "site": callback_site(cb)})
+        self._label_cb(cb, cid)
         return cid, 0, None
 
-    # -- task states -------------------------------------------------------------------
+    # -- task states -----------------------------------------------------------------------
 
-    def task_state(self, rec, task, out, t):
-        """Appends what changed about a task after one of its steps (t = loop time)."""
-        state = task._state
-        if state == "PENDING":
-            waiter = task._fut_waiter
-            if waiter is None:
-                return
-            key = id(waiter)
-            if rec[2] == key:
-                return
-            rec[2] = key
-            timer = self.sleep_timers.pop(key, None)
-            if timer is not None:
-                out.append((OP_SLEEP, rec[0], timer))
-            else:
-                out.append((OP_WAIT, rec[0], self.awaiting(waiter, task, out, t)))
-            return
+    def task_end(self, rec, task, out, t):
+        """The end of a task that is done: `task.state` done / failed / cancelled."""
         if rec[2] == "final":
             return
         rec[2] = "final"
-        L = self.loop._ls_id
+        L = self.id
         t = round(t, 6)
         by = self.cancelled_by.pop(rec[0], None)
+        state = task._state
         if state == "FINISHED":
             exc = task._exception
             if exc is None:
-                try:
-                    result = _repr.repr(task._result)
-                except Exception:
-                    result = "<unrepresentable>"
-                out.append({"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "done",
-                            "result": result})
+                out.append((OP_DONE, rec[0], result_repr(task._result), t, L))
             else:
                 info = exception_info(exc)
                 out.append({"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "failed",
@@ -321,23 +493,26 @@ class LoopEncodeState:
             out.append(event)
 
     def awaiting(self, waiter, task, out, t):
+        if type(waiter) is _Future:
+            # The common case: a plain future (a queue's, a lock's, a stream's, an executor's).
+            if self.exec_jobs:
+                job = self.exec_jobs.get(id(waiter))
+                if job is not None:
+                    return {"kind": "executor", "ref": job[0], "label": job[1]}
+            return classify_by_frame(task, self.await_cache)
         if isinstance(waiter, _TASK_TYPES):
-            rec = self.task_record(waiter, out, t)
-            try:
-                name = waiter.get_name()
-            except Exception:
-                name = "Task"
-            return {"kind": "task", "ref": rec[0], "label": name}
+            # Packed as an op of its own: the reader names the awaited task.
+            return (OP_WAIT_TASK, self.task_record(waiter, out, t)[0])
         if _GATHERING and isinstance(waiter, _GATHERING):
             refs = []
             for child in getattr(waiter, "_children", ()) or ():
                 if isinstance(child, _TASK_TYPES):
                     refs.append(self.task_record(child, out, t)[0])
-            return {"kind": "gather", "ref": refs, "label": "gather of %d" % len(refs)}
+            return (OP_WAIT_GATHER, refs)
         job = self.exec_jobs.get(id(waiter))
         if job is not None:
             return {"kind": "executor", "ref": job[0], "label": job[1]}
-        return _classify_by_frame(task, self.await_cache)
+        return classify_by_frame(task, self.await_cache)
 
     def note_cancel(self, callback, fut, current, out, t):
         """A wake-up was scheduled for a cancelled future: its task was cancelled by
@@ -355,17 +530,27 @@ class LoopEncodeState:
             by = self.task_record(current, out, t)[0]
         self.cancelled_by.setdefault(self.task_record(owner, out, t)[0], by)
 
-    # -- snapshots -----------------------------------------------------------------------
+    # -- snapshots -------------------------------------------------------------------------------
 
     def snapshot(self, out, t):
-        loop = self.loop
+        loop = self.loop_ref()
         ready = []
+        ready_cb = []
+        ready_task = []
         for handle in list(loop._ready):
             if not handle._cancelled:
-                ready.append(self.handle_id(handle))
+                hid = self.handle_id(handle, out, t)
+                ids = self.named.get(id(handle))
+                if ids is None:
+                    # A timer (named by its schedule): its callback as the schedule gave it.
+                    cid, tid, _rec = self.callback_of(handle._callback, out, t)
+                    ids = (hid, cid, tid)
+                ready.append(hid)
+                ready_cb.append(ids[1])
+                ready_task.append(ids[2])
         timers = sorted(
-            ((self.handle_id(h), h._when) for h in list(loop._scheduled) if not h._cancelled),
-            key=lambda pair: pair[1],
+            ((self.handle_id(h, out, t), h._when) for h in list(loop._scheduled) if not h._cancelled),
+            key=_item1,
         )
         io = []
         selector = getattr(loop, "_selector", None)
@@ -383,537 +568,591 @@ class LoopEncodeState:
                     io.append([key.fd, "r", self.callback_of(reader._callback, out, t)[0]])
                 if writer is not None and not writer._cancelled:
                     io.append([key.fd, "w", self.callback_of(writer._callback, out, t)[0]])
-        return {"ready": ready, "timers": [[hid, round(when - loop._ls_paused, 6)] for hid, when in timers], "io": io}
+        return {"ready": ready, "readyCb": ready_cb, "readyTask": ready_task,
+                "timers": [[hid, round(when, 6)] for hid, when in timers], "io": io}
 
     def keyframe_line(self, tick, now):
         out = []
-        t = now - self.loop._ls_paused
+        t = now - self.loop_ref()._ls_paused
         snap = self.snapshot(out, t)
-        event = {"type": ev.TICK_BEGIN, "t": round(t, 6), "loop": self.loop._ls_id, "tick": tick}
+        event = {"type": ev.TICK_BEGIN, "t": round(t, 6), "loop": self.id, "tick": tick}
         event.update(snap)
         out.append(event)
         return render(out)
 
-    # -- the batch -----------------------------------------------------------------------
+    # -- packing ---------------------------------------------------------------------------------
+
+    def _xref(self, obj):
+        """Index in the batch's object list (one entry per object, however often used)."""
+        key = id(obj)
+        index = self.xmap.get(key)
+        if index is None:
+            index = self.xmap[key] = len(self.X)
+            self.X.append(obj)
+        return index
+
+    def _events(self, out):
+        """Whole events (dicts) and packed task ops (tuples led by their op code)."""
+        I = self.I
+        xref = self._xref
+        for event in out:
+            if type(event) is dict:
+                I.append(OP_EVENT)
+                I.append(xref(event))
+            elif event[0] == OP_TASK:
+                _op, tid, cid, parent, name, coro, site, t, _loop = event
+                I.extend((OP_TASK, tid, cid, parent or 0, xref(name), xref(coro), -1 if site is None else xref(site)))
+                self.G.append(t + self.loop_ref()._ls_paused)
+            else:
+                _op, tid, result, t, _loop = event
+                I.extend((OP_DONE, tid, xref(result)))
+                self.G.append(t + self.loop_ref()._ls_paused)
+        self.nev += len(out)
+
+    def _wait(self, tid, awaited):
+        """`task.state` waiting, for the task of the run that just ended."""
+        I = self.I
+        if type(awaited) is dict:
+            I.extend((OP_WAIT, tid, self._xref(awaited)))
+        elif awaited[0] == OP_WAIT_TASK:
+            I.extend((OP_WAIT_TASK, tid, awaited[1]))
+        else:
+            refs = awaited[1]
+            I.extend((OP_WAIT_GATHER, tid, len(refs)))
+            I.extend(refs)
+        self.nev += 1
 
     def emit(self):
-        """Writes the pending ops as one `batch` line."""
-        ops = self.ops
-        if not ops:
+        """Writes the pending batch as one line."""
+        I = self.I
+        if not I:
             return
-        self.ops = []
-        self.weight = 0
-        loop = self.loop
-        get_writer().push('{"type":"batch","t":%.6f,"loop":%d,"ops":%s}\n' % (
-            self.base_m - loop._ls_paused, loop._ls_id, dumps(ops)))
+        loop = self.loop_ref()
+        off = loop._ls_paused if loop is not None else 0.0
+        try:
+            ints = array.array("i", I)
+            sints = array.array("i", self.S)
+            lints = array.array("i", self.SL)
+            wide = ""
+        except OverflowError:
+            # An id past 2**31 (a long-lived program): every integer list as int64.
+            ints = array.array("q", I)
+            sints = array.array("q", self.S)
+            lints = array.array("q", self.SL)
+            wide = ',"wide":1'
+        head = '{"type":"batch","t":%.6f,"v":2,"loop":%d,"off":%r,"r":%d,"n":%d,"sc":%d%s,"f":"' % (
+            self.base_m - off, self.id, off, self.r_base, self.nev + self.nruns, self.sleep_cid, wide)
+        line = b"".join((
+            head.encode("ascii"), _b64_array(self.F), b'","g":"', _b64_array(self.G), b'","i":"',
+            _b64_array(ints), b'","s":"', _b64_array(sints), b'","sl":"', _b64_array(lints), b'","sw":"',
+            _b64_array(self.SW), b'","x":',
+            dumps(self.X).encode("utf-8", "backslashreplace"), b"}\n"))
+        self.runs_done += self.nruns
+        self._new_batch(_mono())
+        get_writer().push_bytes(line)
 
-    def encode(self, buf, rt, end_mono):
-        """Turns one stretch of the loop's buffer (and `rt`, the start times of the runs in
-        it, in order) into pending ops. Consecutive runs become one `runs` op of columns."""
-        from .loop import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EXEC_SUBMIT, T_IO, T_RAN, T_RAW,
-                           T_SELECT, T_SKIP, T_STEP, T_TICK, T_TICK_END, T_TIMER, new_id)
-
-        loop = self.loop
+    def encode(self, end_mono, frame=None):
+        """Packs what the loop recorded since the last encode into the pending batch.
+        `frame` is a whole tick's own record (tick, begin, ready count, select timeout,
+        select start and end, fds), given at its end when nothing wrote it out before."""
+        if (frame is not None and not self.ev and not self.cr and not self.sl and not self.threadsafe
+                and self.failed is None and self.blocked is None and len(self.who) == len(self.rt)):
+            # A tick that only ran handles (the common case): its ops in one go.
+            tick, t_tick, k, timeout, t_sel, t_woke, fds = frame
+            I = self.I
+            if fds:
+                I.extend((OP_TICK, tick, k, OP_SELECT, len(fds)))
+                I.extend(fds)
+            else:
+                I.extend((OP_TICK, tick, k, OP_SELECT, 0))
+            who = self.who
+            I.extend(who)
+            I.extend((OP_TICK_END, tick))
+            self.G.extend((t_tick, t_sel, t_woke, -1.0 if timeout is None else timeout, end_mono))
+            self.F.extend(self.rt)
+            if self.s:
+                self.S.extend(self.s)
+                del self.s[:]
+            self.nruns += len(who)
+            self.nev += 3
+            self.open_run = False
+            del who[:]
+            del self.rt[:]
+            return
+        if self.failed is not None:
+            exc, self.failed = self.failed, None
+            raise exc
+        if self.frame is not None:
+            # Written out before the tick's end (a hold between handles): its start goes
+            # first, and the tick is named as cut in two.
+            tick, t_tick, k, timeout, t_sel, t_woke, fds = self.frame
+            self.frame = None
+            self.ev[:0] = [(T_TICK, 0, tick, t_tick, k), (T_SELECT, 0, timeout, t_sel, t_woke, fds)]
+        loop = self.loop_ref()
         off = loop._ls_paused
-        hids = self.hids
-        tasks = self.tasks
-        sleep_timers = self.sleep_timers
-        callback_of = self.callback_of
-        ops = self.ops
-        if not ops:
-            # A new batch: its times count from the first timed thing in it.
-            self.base_m = _next_time(buf, rt, 0, 0, end_mono)
-            self.last_us = 0
-        self.weight += len(buf)
-        base = self.base_m
-        last = self.last_us
-        a = ops.append
-        m = end_mono
-        threadsafe = loop._ls_threadsafe
-        while threadsafe:
-            self._threadsafe(threadsafe.popleft(), ops)
-        # A tick cut in two by a hold: its first ready handles are named explicitly.
+        evs = self.ev
+        who = self.who
+        rt = self.rt
+        if self.threadsafe:
+            self.threadsafe_schedules()
+        if len(who) < len(rt):
+            # A run still in progress (os._exit from inside it): filed as what it is.
+            handle = running_handle(sys._getframe())
+            if handle is not None:
+                self.file_interrupted(handle)
+            while len(who) < len(rt):
+                who.append(0)
+                self.s.extend(_NOHID)
+        nrun = len(who)
+        if self.blocked is not None:
+            self._end_blocked(end_mono)
+        cr = self.cr
+        ncr = len(cr)
+        ci = 0
+        if self.unsorted:
+            # Something was recorded for before a run after the run: put it in its place.
+            evs.sort(key=_item1)
+            self.unsorted = False
+        if self.sl and not self.sleep_cid:
+            at = self.sl[0]
+            self.sleep_cid = self.cb_of_function(_SLEEP_CALLBACK, (rt[at - 1] if at else end_mono) - off)
+        # Batch index of this stretch's first run (changes when a raw line cuts the batch).
+        self.enc_base = self.nruns
+        self.sl_done = 0
+        I = self.I
+        if frame is not None:
+            tick, t_tick, k, timeout, t_sel, t_woke, fds = frame
+            if fds:
+                I.extend((OP_TICK, tick, k, OP_SELECT, len(fds)))
+                I.extend(fds)
+            else:
+                I.extend((OP_TICK, tick, k, OP_SELECT, 0))
+            self.G.extend((t_tick, t_sel, t_woke, -1.0 if timeout is None else timeout))
+            self.open_run = False
+            self.nev += 2
+        a = I.append
+        G = self.G
+        g = G.append
+        timer_tok = self.timer_tok
         split = -1
-        forced = None
-        if buf and not (type(buf[-1]) is tuple and len(buf[-1]) == 3 and buf[-1][0] == T_TICK_END):
-            for i in range(len(buf) - 1, -1, -1):
-                e = buf[i]
-                if type(e) is tuple and len(e) == 4 and e[0] == T_TICK:
-                    split = i
-                    forced = {}
+        if evs and evs[-1][0] != T_TICK_END:
+            # A tick cut in two by a hold: its ready queue is named explicitly.
+            for k in range(len(evs) - 1, -1, -1):
+                if evs[k][0] == T_TICK:
+                    split = k
                     break
-        blocked = loop._ls_blocked
-        j = 0  # the next start time in rt
-        chunk = None  # the `runs` op being filled, while nothing else came between its runs
-        prev = None  # the `runs` op whose last run has not ended yet
-        prev_us = 0
-        # What to settle once the last run has ended (the task it stepped may have changed,
-        # a timer scheduled in it must be known first): (task record, runs op it is in,
-        # index there, blocked?, handle id, start), or None.
-        pend = None
-        n = 0
-        nbuf = len(buf)
-        # Which entries are task records (steps that changed nothing), found in C.
-        is_rec = list(map(_is, map(type, buf), _repeat(list)))
-        entries = enumerate(buf)
-        for i, e in entries:
-            te = type(e)
-            if te is list and not forced and (chunk is None or n < RUN_BLOCK_MAX - 1):
-                # Task steps that changed nothing, one after another (the common case):
-                # whole columns at once, with C-level maps instead of a loop per run.
-                limit = min(nbuf, i + RUN_BLOCK_MAX - (n if chunk is not None else 0))
-                try:
-                    k = is_rec.index(False, i + 1, limit)
-                except ValueError:
-                    k = limit
-                block = buf[i:k]
-                count = k - i
-                us = list(map(int, map(_mul, map(_sub, rt[j:j + count], _repeat(base)), _repeat(1e6))))
-                j += count
-                if pend is not None:
-                    m = rt[j - count]
-                    rec = pend[0]
-                    task = rec[1]() if rec is not None else None
-                    if pend[3] or (task is not None and (task._state != "PENDING" or (
-                            task._fut_waiter is not None and id(task._fut_waiter) != rec[2]))):
-                        if self._settle(pend, chunk, m, ops):
-                            chunk = None
-                    pend = None
-                if prev is not None and prev is not chunk:
-                    prev[9] = us[0] - prev_us
-                if chunk is None:
-                    chunk = [OP_RUNS, RUN_ID_BASE + (next(_run_blocks) << RUN_BLOCK_BITS), [us[0] - last], [], [], [],
-                             [], [], [], 0]
-                    a(chunk)
-                    dts, cbs, tks, known, timers = chunk[2], chunk[3], chunk[4], chunk[5], chunk[6]
-                    n = 0
-                else:
-                    dts.append(us[0] - prev_us)
-                if count > 1:
-                    dts.extend(map(_sub, us[1:], us))
-                cbs.extend(map(_item3, block))
-                tks.extend(map(_item0, block))
-                n += count
-                prev = chunk
-                last = prev_us = us[-1]
-                if count > 1:
-                    # Past the block, at C speed.
-                    _consume(_islice(entries, count - 1), maxlen=0)
+        p = 0
+        sp = 0
+        nev = len(evs)
+        F = self.F
+        s = self.s
+        i = 0
+        while True:
+            if i < nev:
+                e = evs[i]
+                pos = e[1]
+            elif ci < ncr:
+                e = None
+                pos = cr[ci]
+            else:
+                break
+            if ci < ncr and cr[ci] <= pos:
+                # A task made: first among what happened in its run (what follows may name
+                # it). Read from the flat list in place: no tuple per task made.
+                pos = cr[ci]
+                if pos > p:
+                    sp = self._run_block(p, pos, sp)
+                    p = pos
+                self._created(cr[ci + 1], cr[ci + 2], cr[ci + 3], cr[ci + 4], cr[ci + 5] - off, i, pos)
+                ci += 6
+                nev = len(evs)
                 continue
-            if te is not tuple or e[0] == T_RAN or e[0] == T_STEP:
-                # -- a run: a task record (a task step, the handle already freed), a
-                # handle, or the ids of a freed handle (T_RAN) --------------------------
-                m = rt[j]
-                j += 1
-                us = int((m - base) * 1e6)
-                if pend is not None:
-                    rec = pend[0]
-                    task = rec[1]() if rec is not None else None
-                    # Inlined on purpose: most steps change nothing (a bare yield, the same
-                    # waiter), and a call per handle costs more than this whole check.
-                    if pend[3] or (task is not None and (task._state != "PENDING" or (
-                            task._fut_waiter is not None and id(task._fut_waiter) != rec[2]))):
-                        if self._settle(pend, chunk, m, ops):
-                            chunk = None
-                    pend = None
-                if prev is not None and prev is not chunk:
-                    prev[9] = us - prev_us
-                before = None
-                after = None
-                was_blocked = False
-                if te is list:
-                    rec = e
-                    hid = 0
-                    cid = rec[3]
-                    tid = rec[0]
-                elif te is tuple and e[0] == T_STEP:
-                    rec = e[1]
-                    hid = 0
-                    cid = rec[3]
-                    tid = rec[0]
-                elif te is tuple:
-                    _, hid, cid, tid, rec, before, after = e
+            if pos > p:
+                # Runs p..pos-1, as they are: one token each (-task, -timer, or 0 with the
+                # run's ids in `s`), and their start times.
+                if pos - p == 1:
+                    w = who[p]
+                    a(w)
+                    F.append(rt[p])
+                    if not w:
+                        self.S.extend(s[sp:sp + 3])
+                        sp += 3
+                    self.nruns += 1
+                    self.open_run = True
                 else:
-                    found = hids.pop(id(e), None)
-                    hid = found[0] if found is not None else 0
-                    cb = e._callback
-                    rec = tasks.get(id(getattr(cb, "__self__", None)))
-                    if rec is None:
-                        before = []
-                        cid, tid, rec = callback_of(cb, before, m - off)
-                    else:
-                        cid = rec[3]
-                        tid = rec[0]
-                    was_blocked = blocked is not None and blocked is e
-                if forced:
-                    hid = forced.get(i, hid)
-                if before:
-                    chunk = None
-                    ops.extend(before)
-                if chunk is None or n == RUN_BLOCK_MAX:
-                    chunk = [OP_RUNS, RUN_ID_BASE + (next(_run_blocks) << RUN_BLOCK_BITS), [us - last], [], [], [],
-                             [], [], [], 0]
-                    a(chunk)
-                    dts, cbs, tks, known, timers = chunk[2], chunk[3], chunk[4], chunk[5], chunk[6]
-                    n = 0
-                else:
-                    dts.append(us - prev_us)
-                if hid:
-                    known.append(n)
-                    known.append(hid)
-                cbs.append(cid)
-                tks.append(tid)
-                n += 1
-                prev = chunk
-                last = prev_us = us
-                if after is not None:
-                    # A freed handle's task ended with it: its end was read at the time.
-                    chunk = None
-                    if after:
-                        ops.extend(after)
-                elif rec is not None or was_blocked:
-                    pend = (rec, chunk, n - 1, was_blocked, hid, m)
-                continue
+                    sp = self._run_block(p, pos, sp)
+                p = pos
             tag = e[0]
-            if tag == T_DUE:
-                chunk = None
-                found = hids.get(id(e[1]))
-                if found is not None:
-                    a((OP_DUE, found[0]))
-                continue
+            i += 1
             if tag == T_TIMER:
-                timer = e[1]
-                found = hids.get(id(timer))
-                if found is None:
-                    hid = new_id()
-                    hids[id(timer)] = (hid, timer)
-                else:
-                    hid = found[0]
+                timer = e[2]
+                hid = new_id()
+                timer_tok[id(timer)] = -hid
                 cb = timer._callback
-                if cb is _SLEEP_CALLBACK and timer._args:
-                    sleep_timers[id(timer._args[0])] = hid
-                defs = []
-                cid, tid, _rec = callback_of(cb, defs, m - off)
-                if defs:
-                    chunk = None
-                    ops.extend(defs)
-                when = int((timer._when + off - base) * 1e6) - last
-                if chunk is not None and prev is chunk:
-                    # Scheduled by the run in progress: a column of its op.
-                    timers.extend((n - 1, hid, cid, when, tid))
+                if cb is _SLEEP_CALLBACK:
+                    if not self.sleep_cid:
+                        self.sleep_cid = self.cb_of_function(cb, self._t_at(pos, end_mono) - off)
+                    args = timer._args
+                    if args:
+                        sleeps = self.sleep_timers
+                        if len(sleeps) > SLEEP_LINKS_MAX:
+                            sleeps.clear()
+                        sleeps[id(args[0])] = hid
+                    a(OP_SLEEP_TIMER)
+                    a(hid)
                 else:
-                    chunk = None
-                    a((OP_TIMER, hid, cid, when, tid))
-                continue
-            if tag == T_TICK_END or tag == T_SKIP:
-                m = e[2]
-                us = int((m - base) * 1e6)
-                if pend is not None:
-                    self._settle(pend, chunk, m, ops)
-                    pend = None
-                if prev is not None:
-                    prev[9] = us - prev_us
-                    prev = None
-                chunk = None
-                if tag == T_TICK_END:
-                    a((OP_TICK_END, us - last, e[1]))
-                    last = us
-                    continue
-                handle = e[1]
-                found = hids.pop(id(handle), None)
-                if found is None and isinstance(handle, _TimerHandle):
-                    continue  # its cancel was written when it happened
-                cid, tid, _rec = callback_of(handle._callback, ops, m - off)
-                a((OP_SKIP, us - last, found[0] if found is not None else new_id(), cid, tid))
-                last = us
-                if isinstance(handle, _TimerHandle) and handle._callback is _SLEEP_CALLBACK:
-                    sleep_timers.pop(id(handle._args[0]), None)
-                continue
-            # Anything else written now comes after the runs so far: the next run starts a
-            # new `runs` op (a run added to the open one would be read before it).
-            chunk = None
-            if tag == T_TICK:
-                m = e[2]
-                us = int((m - base) * 1e6)
-                if i == split and e[3]:
-                    a((OP_TICK, e[1], us - last, e[3], self._ready_at(buf, i, e[3], forced, ops, m - off)))
+                    out = []
+                    cid, tid, _rec = self.callback_of(cb, out, self._t_at(pos, end_mono) - off)
+                    if out:
+                        self._events(out)
+                    a(OP_TIMER)
+                    a(hid)
+                    a(cid)
+                    a(tid)
+                g(timer._when + off)
+                self.nev += 1
+            elif tag == T_WAIT:
+                _, _, rec, wid, task = e
+                if self.sleep_timers:
+                    hid = self.sleep_timers.pop(wid, None)
+                    if hid is not None:
+                        I.extend((OP_SLEEP, rec[0], hid))
+                        self.nev += 1
+                        continue
+                waiter = task._fut_waiter
+                if waiter is None or id(waiter) != wid:
+                    continue  # it moved on within the tick: its latest wait is written
+                if type(waiter) is _Future and not self.exec_jobs:
+                    awaited = classify_by_frame(task, self.await_cache)
                 else:
-                    a((OP_TICK, e[1], us - last, e[3]))
-                last = us
+                    out = []
+                    awaited = self.awaiting(waiter, task, out, self._t_at(pos, end_mono) - off)
+                    if out:
+                        self._events(out)
+                if type(awaited) is dict:
+                    xi = self.xmap.get(id(awaited))
+                    if xi is None:
+                        xi = self._xref(awaited)
+                    I.extend((OP_WAIT, rec[0], xi))
+                    self.nev += 1
+                else:
+                    self._wait(rec[0], awaited)
+            elif tag == T_TICK:
+                _, _, tick, t, k = e
+                if i - 1 == split and k:
+                    ready = self._ready_named(i, k, end_mono - off)
+                    a(OP_TICK_READY)
+                    a(tick)
+                    a(len(ready))
+                    for entry in ready:
+                        I.extend(entry)
+                else:
+                    a(OP_TICK)
+                    a(tick)
+                    a(k)
+                g(t)
+                self.open_run = False
+                self.nev += 1
             elif tag == T_SELECT:
-                _, timeout, t_sel, m, fds = e
-                us = int((m - base) * 1e6)
-                a((OP_SELECT, us - last, timeout if not timeout else round(timeout, 6), int((m - t_sel) * 1e6), fds or []))
-                last = us
+                _, _, timeout, t_sel, t_woke, fds = e
+                a(OP_SELECT)
+                if fds:
+                    a(len(fds))
+                    I.extend(fds)
+                else:
+                    a(0)
+                g(t_sel)
+                g(t_woke)
+                g(-1.0 if timeout is None else timeout)
+                self.open_run = False
+                self.nev += 1
+            elif tag == T_DUE:
+                a(OP_DUE)
+                a(len(e[2]))
+                I.extend(map(timer_tok.pop, e[2], _repeat(0)))
+                self.nev += len(e[2])
+            elif tag == T_TICK_END:
+                a(OP_TICK_END)
+                a(e[2])
+                g(e[3])
+                self.open_run = False
+                self.nev += 1
+            elif tag == T_EVENTS:
+                if e[2]:
+                    self._events(e[2])
+            elif tag == T_SKIP:
+                self._skip(e, off)
             elif tag == T_CANCEL:
-                m = e[2]
-                handle = e[1]
-                found = hids.pop(id(handle), None)
-                if found is not None:
-                    us = int((m - base) * 1e6)
-                    a((OP_CANCEL, us - last, found[0]))
-                    last = us
+                handle = e[2]
+                tok = timer_tok.pop(id(handle), None)
+                if tok is not None:
+                    a(OP_CANCEL)
+                    a(-tok)
+                    self.nev += 1
                 if handle._callback is _SLEEP_CALLBACK and handle._args:
-                    sleep_timers.pop(id(handle._args[0]), None)
+                    self.sleep_timers.pop(id(handle._args[0]), None)
             elif tag == T_RAW:
-                if prev is not None:
-                    # Written now: the run in progress ends, as far as this batch says, here.
-                    t_next = _next_time(buf, rt, i + 1, j, end_mono)
-                    prev[9] = int((t_next - base) * 1e6) - prev_us
-                    if pend is not None:
-                        self._settle(pend, chunk, t_next, ops)
-                        pend = None
-                    prev = None
-                self.last_us = last
+                if self.open_run:
+                    self._end_run(self._next_time(i - 1, end_mono))
+                self._sleeps(p, off)
                 self.emit()
-                get_writer().push(e[1])
-                ops = self.ops
-                a = ops.append
-                # The next batch counts from the next thing that happens.
-                self.base_m = base = _next_time(buf, rt, i + 1, j, m)
-                last = self.last_us = 0
-            elif tag == T_CREATE:
-                task = e[1][0]
-                if task is not None:
-                    self.task_record(task, ops, e[5] - off, parent=e[3], site=e[4], coro=e[2])
+                self.enc_base = -p
+                get_writer().push(e[2])
+                I = self.I
+                a = I.append
+                G = self.G
+                g = G.append
+                F = self.F
             elif tag == T_IO:
-                _, op_name, fd, direction, callback, t_io = e
+                _, _, op_name, fd, direction, callback, t_io = e
                 t = t_io - off
-                event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": loop._ls_id, "op": op_name,
-                         "fd": fd, "dir": direction}
+                out = []
+                event = {"type": ev.IO_WATCH, "t": round(t, 6), "loop": self.id, "op": op_name, "fd": fd,
+                         "dir": direction}
                 if callback is not None:
-                    event["cb"] = callback_of(callback, ops, t)[0]
-                a(event)
+                    event["cb"] = self.callback_of(callback, out, t)[0]
+                out.append(event)
+                self._events(out)
             elif tag == T_EXEC_SUBMIT:
-                _, fut, func, t_sub, parent = e
+                _, _, fut, func, t_sub, parent = e
                 t = t_sub - off
                 job = new_id()
                 label = callback_label(func)
                 self.exec_jobs[id(fut)] = (job, label, t_sub)
-                parent_id = None if parent is None else self.task_record(parent, ops, t)[0]
-                a({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": loop._ls_id, "job": job,
-                   "fn": label, "task": parent_id})
+                out = []
+                parent_id = None if parent is None else self.task_record(parent, out, t)[0]
+                out.append({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": self.id, "job": job,
+                            "fn": label, "task": parent_id})
+                self._events(out)
             elif tag == T_CANCELLED_BY:
-                self.note_cancel(e[1], e[2], e[3], ops, m - off)
-        if pend is not None:
-            self._settle(pend, chunk, end_mono, ops)
-        if prev is not None:
-            prev[9] = int((end_mono - base) * 1e6) - prev_us
-        self.last_us = last
-        if self.weight >= BATCH_OPS:
-            self.emit()
+                out = []
+                self.note_cancel(e[2], e[3], e[4], out, self._t_at(pos, end_mono) - off)
+                self._events(out)
+        if p < nrun:
+            self._run_block(p, nrun, sp)
+        if frame is not None:
+            if self.sl:
+                self._sleeps(None, off)
+            self.I.extend((OP_TICK_END, frame[0]))
+            self.G.append(end_mono)
+            self.open_run = False
+            self.nev += 1
+        elif self.open_run:
+            # The stretch stops inside a tick (a hold): its last run ended now.
+            self._end_run(end_mono)
+        if self.sl:
+            self._sleeps(None, off)
+        del evs[:]
+        del who[:]
+        del rt[:]
+        del s[:]
+        del self.sl[:]
+        del cr[:]
 
-    def resolve(self, handle):
-        """The ids of a handle about to be freed, taken while it still exists:
-        (T_RAN, handle id or 0, cb id, task id, task record, events before, events after).
-        `after` is None unless the handle's task ended with this step (its end is read now,
-        as the task may be freed with the handle)."""
-        cb = handle._callback
-        owner = getattr(cb, "__self__", None)
-        found = self.hids.pop(id(handle), None)
-        hid = found[0] if found is not None else 0
-        rec = self.tasks.get(id(owner))
-        before = None
-        if rec is not None:
-            cid = rec[3]
-            tid = rec[0]
+    def _sleeps(self, upto, off):
+        """asyncio.sleep timers recorded in call_at (up to run index `upto` of this
+        stretch): the batch's sleep columns, built with C-level maps. `sl` is flat:
+        runs started before it, timer, id of the task that waits on it."""
+        sl = self.sl
+        first = self.sl_done
+        last = len(sl)
+        if upto is not None:
+            last = first
+            while last < len(sl) and sl[last] <= upto:
+                last += 3
+        if last == first:
+            return
+        n = (last - first) // 3
+        hids = list(_islice(_ids, n))
+        timers = sl[first + 1:last:3]
+        self.timer_tok.update(zip(map(id, timers), map(_neg, hids)))
+        self.SL.extend(_chain(zip(map(_add, sl[first:last:3], _repeat(self.enc_base)), hids, sl[first + 2:last:3])))
+        self.SW.extend(map(_add, map(_when, timers), _repeat(self.loop_ref()._ls_paused)))
+        self.sl_done = last
+        self.nev += 2 * n
+
+    def _end_run(self, end):
+        """The end of the last run, where nothing timed follows it in this batch."""
+        self.I.append(OP_END)
+        self.G.append(end)
+        self.open_run = False
+
+    def _t_at(self, pos, end_mono):
+        """The monotonic time of run pos-1's start (what happened in it happened then)."""
+        rt = self.rt
+        if 0 < pos <= len(rt):
+            return rt[pos - 1]
+        return end_mono if not rt else rt[-1]
+
+    def _run_block(self, p, pos, sp):
+        """Packs runs p..pos-1 of this stretch; returns the new cursor in `s`."""
+        block = self.who[p:pos]
+        self.I.extend(block)
+        self.F.extend(self.rt[p:pos])
+        zeros = block.count(0)
+        if zeros:
+            self.S.extend(self.s[sp:sp + 3 * zeros])
+            sp += 3 * zeros
+        self.nruns += pos - p
+        self.open_run = True
+        return sp
+
+    def _created(self, task, coro, parent, site, t, i, pos):
+        """A task made (by create_task, or built directly), as recorded then."""
+        if task is None:
+            return
+        out = []
+        rec = self.task_record(task, out, t, parent=parent, site=site, coro=coro)
+        if task._state != "PENDING":
+            # An eager task (3.12+) that finished inside create_task.
+            self.task_end(rec, task, out, t)
         else:
-            before = []
-            cid, tid, rec = self.callback_of(cb, before, _mono() - self.loop._ls_paused)
-        after = None
-        if rec is not None and owner._state != "PENDING":
-            after = []
-            self.task_state(rec, owner, after, _mono() - self.loop._ls_paused)
-        return (12, hid, cid, tid, rec, before, after)
+            waiter = task._fut_waiter
+            if waiter is not None and id(waiter) != rec[2]:
+                # An eager task that ran to its first wait inside create_task.
+                rec[2] = id(waiter)
+                self.ev.insert(i, (T_WAIT, pos, rec, rec[2], task))
+        self._events(out)
 
-    def _ready_at(self, buf, i, k, forced, out, t):
-        """[hid, cb, task] of the k handles that were ready when the tick at buf[i]
-        began: those it ran (or skipped) so far, then the head of the ready queue. Runs
-        that would take a block id get one of their own now (`forced`, by buffer index)."""
-        from .loop import T_RAN, T_SKIP, T_STEP, new_id
-
-        entries = []
-        for pos in range(i + 1, len(buf)):
-            if len(entries) == k:
+    def _next_time(self, i, end_mono):
+        """When the loop went on after what was recorded before evs[i]: the next run's
+        start, a skip or the tick's end."""
+        evs = self.ev
+        pos = evs[i][1]
+        for k in range(i, len(evs)):
+            e = evs[k]
+            if e[1] != pos:
                 break
-            e = buf[pos]
-            te = type(e)
-            if te is list:
-                hid = forced[pos] = new_id()
-                entries.append((hid, e[3], e[0]))
-            elif te is tuple:
-                if e[0] == T_STEP:
-                    hid = forced[pos] = new_id()
-                    entries.append((hid, e[1][3], e[1][0]))
-                elif e[0] == T_RAN:
-                    if e[5]:
-                        out.extend(e[5])
-                        e[5].clear()
-                    hid = e[1] or new_id()
-                    forced[pos] = hid
-                    entries.append((hid, e[2], e[3]))
-                elif e[0] == T_SKIP:
-                    cid, tid, _rec = self.callback_of(e[1]._callback, out, t)
-                    entries.append((self.handle_id(e[1]), cid, tid))
-            else:
-                cid, tid, _rec = self.callback_of(e._callback, out, t)
-                entries.append((self.handle_id(e), cid, tid))
+            if e[0] == T_SKIP or e[0] == T_TICK_END:
+                return e[3]
+        return self.rt[pos] if pos < len(self.rt) else end_mono
+
+    def cb_of_function(self, cb, t):
+        out = []
+        cid = self.callback_of(cb, out, t)[0]
+        self._events(out)
+        return cid
+
+    def _skip(self, e, off):
+        obj = e[2]
+        out = []
+        if type(obj) is int:
+            ids = (-obj, 0, 0)  # a timer: the reader knows its callback from its schedule
+        elif type(obj) is tuple:
+            ids = obj
+        else:
+            handle = obj
+            ids = self.named.pop(id(handle), None)
+            if ids is None:
+                if isinstance(handle, _TimerHandle):
+                    return  # its cancel was written when it happened
+                cid, tid, _rec = self.callback_of(handle._callback, out, e[3] - off)
+                ids = (new_id(), cid, tid)
+        if out:
+            self._events(out)
+        I = self.I
+        I.append(OP_SKIP)
+        I.extend(ids)
+        self.G.append(e[3])
+        self.open_run = False
+        self.nev += 1
+
+    def _ready_named(self, i, k, t):
+        """[handle, cb, task] of the k handles that were ready when a tick cut in two by a
+        hold began: those it ran (or skipped) so far, then the head of the ready queue,
+        which are named now and keep those ids when they run."""
+        entries = []
+        evs = self.ev
+        who = self.who
+        s = self.s
+        run = 0
+        sp = 0
+        nrun = len(who)
+        j = i
+        out = []
+        while len(entries) < k:
+            nxt = evs[j][1] if j < len(evs) else nrun
+            while run < min(nxt, nrun) and len(entries) < k:
+                w = who[run]
+                if w:
+                    # A task's step (the ready queue a tick begins with holds no timers).
+                    entries.append((self.r_base + self.nruns + run, 0, -w))
+                else:
+                    hid, cid, tid = s[sp:sp + 3]
+                    sp += 3
+                    entries.append((hid or self.r_base + self.nruns + run, cid, tid))
+                run += 1
+            if len(entries) >= k or j >= len(evs):
+                break
+            e = evs[j]
+            if e[0] == T_SKIP:
+                obj = e[2]
+                if type(obj) is int:
+                    obj = (-obj, 0, 0)
+                    evs[j] = (T_SKIP, e[1], obj, e[3])
+                elif type(obj) is not tuple:
+                    ids = self.named.pop(id(obj), None)
+                    if ids is None:
+                        cid, tid, _rec = self.callback_of(obj._callback, out, t)
+                        ids = (new_id(), cid, tid)
+                    evs[j] = (T_SKIP, e[1], ids, e[3])
+                    obj = ids
+                entries.append(obj)
+            j += 1
         if len(entries) < k:
-            for handle in list(self.loop._ready)[:k - len(entries)]:
-                cid, tid, _rec = self.callback_of(handle._callback, out, t)
-                entries.append((self.handle_id(handle), cid, tid))
+            for handle in list(self.loop_ref()._ready)[:k - len(entries)]:
+                hid = self.handle_id(handle, out, t)
+                entries.append(self.named.get(id(handle)) or (hid, 0, 0))
+        if out:
+            self._events(out)
         return entries
 
-    def _settle(self, pend, chunk, end_mono, out):
-        """What changed with the run `pend` stands for, once it has ended: `blocked.end`,
-        and its task's new wait (a column of its `runs` op while that is still `chunk`,
-        else an op of its own) or end. True when something was written after the op."""
-        rec, op, index, was_blocked, hid, t0 = pend
-        loop = self.loop
-        t = end_mono - loop._ls_paused
-        closed = False
-        if was_blocked:
-            loop._ls_blocked = None
-            out.append({"type": ev.BLOCKED_END, "t": round(t, 6), "loop": loop._ls_id, "handle": hid,
-                        "total": round(end_mono - t0, 6)})
-            closed = True
-        task = rec[1]() if rec is not None else None
-        if task is None:
-            return closed
-        if task._state != "PENDING":
-            self.task_state(rec, task, out, t)
-            return True
-        waiter = task._fut_waiter
-        if waiter is None or id(waiter) == rec[2]:
-            return closed
-        rec[2] = key = id(waiter)
-        timer = self.sleep_timers.pop(key, None)
-        if not closed and chunk is not None and op is chunk:
-            if timer is not None:
-                op[7].extend((index, timer))
-                return False
-            defs = []
-            awaited = self.awaiting(waiter, task, defs, t)
-            if not defs:
-                op[8].extend((index, awaited))
-                return False
-            out.extend(defs)
-            out.append((OP_WAIT, rec[0], awaited))
-            return True
-        if timer is not None:
-            out.append((OP_SLEEP, rec[0], timer))
-        else:
-            awaited = self.awaiting(waiter, task, out, t)
-            out.append((OP_WAIT, rec[0], awaited))
-        return True
-
-    def _threadsafe(self, item, out):
-        handle, t_mono, thread_name = item
-        loop = self.loop
-        t = t_mono - loop._ls_paused
-        callback = handle._callback
-        if getattr(callback, "__name__", "") == "_set_state" and handle._args:
-            job = self.exec_jobs.pop(id(handle._args[0]), None)
-            if job is not None:
-                out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": loop._ls_id,
-                            "job": job[0], "thread": thread_name,
-                            "dur": round(t_mono - job[2], 6), "start": round(job[2] - loop._ls_paused, 6)})
-        hid = self.handle_id(handle)
-        cid, tid, _rec = self.callback_of(callback, out, t)
-        out.append({"type": ev.HANDLE_SCHEDULE, "t": round(t, 6), "loop": loop._ls_id, "handle": hid,
-                    "cb": cid, "task": tid or None, "thread": thread_name})
+    def _end_blocked(self, end_mono):
+        """The run the watchdog reported as blocking has ended: it keeps the handle id the
+        report gave it, and `blocked.end` follows it."""
+        index, hid, t0 = self.blocked
+        who = self.who
+        rt = self.rt
+        if index >= len(who) or rt[index] != t0 or type(who[index]) is not int:
+            # Not a run of this stretch: the report came late, after its run was packed.
+            self.blocked = None
+            return
+        self.blocked = None
+        w = who[index]
+        zeros = who[:index].count(0)
+        if w == 0:
+            self.s[3 * zeros] = hid
+        elif w != -hid:
+            # A task's step: named, so that it keeps the id the report gave it.
+            self.s[3 * zeros:3 * zeros] = [hid, 0, -w]
+            who[index] = 0
+        end = rt[index + 1] if index + 1 < len(rt) else None
+        for e in self.ev:
+            if e[1] == index + 1 and (e[0] == T_SKIP or e[0] == T_TICK_END):
+                end = e[3] if end is None or e[3] < end else end
+        if end is None:
+            end = end_mono
+        t = end - self.loop_ref()._ls_paused
+        self.unsorted = True
+        self.ev.append((T_EVENTS, index + 1, [{"type": ev.BLOCKED_END, "t": round(t, 6), "loop": self.id,
+                                              "handle": hid, "total": round(end - t0, 6)}]))
 
 
-_mono = time.monotonic
-
-
-def _next_time(buf, rt, start, j, default):
-    """The time of the first timed thing in buf[start:] (j = index in rt of its first run)."""
-    from .loop import T_CANCEL, T_RAN, T_SELECT, T_SKIP, T_STEP, T_TICK, T_TICK_END
-
-    for pos in range(start, min(start + 16, len(buf))):
-        e = buf[pos]
-        te = type(e)
-        if te is not tuple or e[0] == T_RAN or e[0] == T_STEP:
-            return rt[j] if j < len(rt) else default
-        tag = e[0]
-        if tag == T_TICK or tag == T_SELECT:
-            return e[2]
-        if tag == T_TICK_END or tag == T_SKIP or tag == T_CANCEL:
-            return e[2]
-    return default
+def as_event(item):
+    """A packed task op (see `LoopTrace._events`) as the event it stands for."""
+    if type(item) is dict:
+        return item
+    if item[0] == OP_TASK:
+        _op, tid, cid, parent, name, coro, site, t, loop = item
+        return {"type": ev.TASK_CREATE, "t": t, "loop": loop, "task": tid, "name": name, "coro": coro, "cb": cid,
+                "parent": parent, "site": site}
+    _op, tid, result, t, loop = item
+    return {"type": ev.TASK_STATE, "t": t, "loop": loop, "task": tid, "state": "done", "result": result}
 
 
 def render(items):
-    """Whole events (dicts) as NDJSON lines."""
-    return "".join(dumps(item) + "\n" for item in items)
-
-
-def _coro_site(coro):
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    if code is None:
-        return None
-    return "%s:%d" % (code.co_filename, code.co_firstlineno)
-
-
-def _classify_by_frame(task, cache=None):
-    frames = coro_stack(task_coro(task))
-    if not frames:
-        return {"kind": "future", "ref": None, "label": "future"}
-    inner = frames[-1]
-    code = inner.f_code
-    user = [f for f in frames if _user_frame(f)]
-    where = user[-1] if user else inner
-    key = (code, where.f_code, where.f_lineno)
-    if cache is not None:
-        found = cache.get(key)
-        if found is not None:
-            return found
-        if len(cache) > 4096:
-            cache.clear()
-    filename = code.co_filename
-    base = os.path.basename(filename)
-    kind = "future"
-    if filename.startswith(_ASYNCIO_DIR):
-        if base == "queues.py":
-            kind = "queue"
-        elif base == "locks.py":
-            owner = None
-            try:
-                owner = inner.f_locals.get("self")
-            except Exception:
-                pass
-            kind = _LOCK_KINDS.get(type(owner).__name__, "lock")
-            for klass in type(owner).__mro__ if owner is not None else ():
-                if klass.__name__ in _LOCK_KINDS:
-                    kind = _LOCK_KINDS[klass.__name__]
-                    break
-        elif base in ("streams.py", "selector_events.py", "sslproto.py", "base_events.py"):
-            kind = "io"
-        elif base in ("subprocess.py", "base_subprocess.py", "unix_events.py"):
-            kind = "subprocess"
-        elif base == "tasks.py" and code.co_name in ("sleep", "_sleep"):
-            kind = "sleep"
-    label = "%s (%s:%d)" % (code.co_name, os.path.basename(where.f_code.co_filename), where.f_lineno)
-    result = {"kind": kind, "ref": None, "label": label}
-    if cache is not None and kind not in ("lock", "event", "condition", "semaphore"):
-        cache[key] = result
-    return result
-
-
-def exception_info(exc):
-    try:
-        message = str(exc)
-    except Exception:
-        message = "<unprintable>"
-    try:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    except Exception:
-        text = None
-    info = {"type": type(exc).__qualname__, "message": message}
-    if text:
-        info["traceback"] = text[-8000:]
-    return info
+    """Whole events (dicts, or packed task ops) as NDJSON lines."""
+    return "".join(dumps(as_event(item)) + "\n" for item in items)
 
 
 def loop_start(loop):
@@ -931,10 +1170,3 @@ def loop_stop(loop):
 
 def loop_close(loop):
     return '{"type":"loop.close","t":%.6f,"loop":%d}\n' % (loop.time(), loop._ls_id)
-
-
-def describe_handle(handle):
-    try:
-        return _format_handle(handle)
-    except Exception:
-        return type(handle).__name__

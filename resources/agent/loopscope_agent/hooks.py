@@ -25,14 +25,29 @@ def current_task(loop):
         return None
 
 
+_library = {}
+_sites = {}
+
+
 def creation_site():
-    """file:line of the first frame outside asyncio and the agent."""
+    """file:line of the first frame outside asyncio and the agent (one string per place,
+    shared by every call from there)."""
     frame = sys._getframe(2)
     depth = 0
     while frame is not None and depth < 40:
-        name = frame.f_code.co_filename
-        if not (name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)):
-            return "%s:%d" % (name, frame.f_lineno)
+        code = frame.f_code
+        lib = _library.get(code)
+        if lib is None:
+            name = code.co_filename
+            lib = _library[code] = name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)
+        if not lib:
+            key = (code, frame.f_lineno)
+            site = _sites.get(key)
+            if site is None:
+                if len(_sites) > 65536:
+                    _sites.clear()
+                site = _sites[key] = "%s:%d" % (code.co_filename, key[1])
+            return site
         frame = frame.f_back
         depth += 1
     return None
@@ -40,7 +55,7 @@ def creation_site():
 
 def _loop_time():
     loop = aio_events._get_running_loop()
-    if loop is not None and hasattr(loop, "_ls_buf"):
+    if loop is not None and hasattr(loop, "_ls"):
         return loop, loop.time()
     return None, time.monotonic()
 

@@ -5,56 +5,65 @@ run, so the one place ticks exist), `call_soon` / `call_at` / `_timer_handle_can
 (the ready queue and the timer heap), `create_task`, the selector loop's reader/writer
 registration and `call_exception_handler`.
 
-The hot path only appends: a handle about to run is appended to `self._ls_buf` as itself
-and its start time to the array `self._ls_rt` (no tuple, nothing for the garbage collector
-to track); everything else is a small tagged tuple in `_ls_buf`. A handle that only the
-buffer still holds after its run is swapped for its task's record (or, rarely, for its ids)
-so that it is freed exactly when bare asyncio frees it. At the end of each tick
-`LoopEncodeState.encode` turns the buffer into `batch` ops, runs of handles as columns;
-ids, labels and durations are all worked out there, once per tick, not once per handle.
+Everything Loopscope keeps about a loop lives in one object, `self._ls`
+(`encode.LoopTrace`): CPython shares an instance's attribute keys with its class only up
+to 30 names, and a loop already has 24 of its own; more would slow every `self._ready` in
+asyncio itself (measured: 8 % of a bare `sleep(0)` switch).
+
+The hot path of a run appends the run's start time to an `array('d')` and, after the run,
+one integer to `who`: the id of the task it stepped, or 0 with the handle's (id, callback,
+task) in `s`. Nothing of the handle is kept, so it is freed exactly when bare asyncio frees
+it. Everything else is a small tuple in `ev` that records how many runs had started before
+it (`len(rt)`: during run j that is j + 1, between runs j - 1 and j it is j);
+at the end of the tick `LoopTrace.encode` turns all of it into one packed `batch`
+(docs/trace-format.md), mostly with C-level copies.
 """
 
-import array
 import collections
 import heapq
 import itertools
 import sys
 import threading
 import time
-from asyncio import base_events, events as aio_events, selector_events
+from asyncio import base_events, events as aio_events
 
-from . import encode, hooks, watchdog
+from . import control, encode, hooks, watchdog
 from .control import LoopControl, registry
+from .encode import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EVENTS, T_EXEC_SUBMIT, T_IO, T_RAW,
+                     T_SELECT, T_SKIP, T_TICK, T_TICK_END, T_TIMER, T_WAIT, new_id)
 from .writer import get_writer
 
 _mono = time.monotonic
-_get_ident = threading.get_ident
-_getrefcount = sys.getrefcount
-# The loop may sleep briefly without writing what it has; never longer than this.
-FLUSH_IDLE_S = 0.002
-FLUSH_EVERY_S = 0.05
+_islice = itertools.islice
 _TimerHandle = aio_events.TimerHandle
+_heappush = heapq.heappush
+_SLEEP_CALLBACK = encode._SLEEP_CALLBACK
+# The running task of a loop, read straight from asyncio's own map (3.8-3.13).
+_current_tasks_get = getattr(getattr(__import__("asyncio").tasks, "_current_tasks", None), "get", None) or (
+    lambda loop: hooks.current_task(loop))
+# call_at refuses `when=None` from 3.11 on.
+_WHEN_CHECKED = sys.version_info >= (3, 11)
 _MIN_SCHEDULED_TIMER_HANDLES = base_events._MIN_SCHEDULED_TIMER_HANDLES
 _MIN_CANCELLED_TIMER_HANDLES_FRACTION = base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION
 _MAXIMUM_SELECT_TIMEOUT = base_events.MAXIMUM_SELECT_TIMEOUT
-_format_handle = base_events._format_handle
+# The loop may sleep briefly without writing what it has; never longer than this.
+FLUSH_IDLE_S = 0.002
+FLUSH_EVERY_S = 0.05
+# Pending ops are written as one `batch` when they hold about this many integers.
+BATCH_INTS = 1 << 15
+# Whether call_soon looks for tasks built directly (where `task_registered` cannot).
+WATCH_STEPS = True
+# True while some loop has a hold or breakpoint to check between handles: one global
+# read per handle in the fast loop, which then asks its own loop's control.
+CHECKING = False
 
-# Buffer tags (first item of a tagged tuple; a plain run entry is the only 2-tuple).
-T_TICK = 0
-T_SELECT = 1
-T_DUE = 2
-T_SKIP = 3
-T_CANCEL = 4
-T_CREATE = 5
-T_IO = 6
-T_RAW = 7
-T_THREADSAFE = 8
-T_TICK_END = 9
-T_EXEC_SUBMIT = 10
-T_CANCELLED_BY = 11
-T_RAN = 12
-T_TIMER = 13
-T_STEP = 14
+
+def _set_checking(value):
+    global CHECKING
+    CHECKING = value
+
+
+control.on_checking(_set_checking)
 
 PHASE_IDLE = 0
 PHASE_SELECT = 1
@@ -62,10 +71,8 @@ PHASE_RUN = 2
 PHASE_AGENT = 3
 PHASE_HELD = 4
 
-_ids = itertools.count(1)
-new_id = _ids.__next__
-
 _AGENT_FILE = __file__
+_ZERO3 = (0, 0, 0)
 
 
 def _strip_agent_frame(source_traceback):
@@ -79,26 +86,28 @@ class InstrumentedLoopMixin:
     _ls_on = True
 
     def __init__(self, *args, **kwargs):
-        self._ls_buf = []
-        self._ls_rt = array.array("d")
-        self._ls_threadsafe = collections.deque()
         self._ls_paused = 0.0
-        self._ls_tick = 0
-        self._ls_id = new_id()
-        self._ls_phase = PHASE_IDLE
-        self._ls_blocked = None
-        self._ls_blocked_at = None
-        self._ls_blocked_t0 = None
-        self._ls_running = False
-        self._ls_thread = None
-        self._ls_flushed = 0.0
-        self._ls_state = encode.LoopEncodeState(self)
-        self._ls_tasks = self._ls_state.tasks
-        # Inside create_task (which records its task itself): see call_soon.
-        self._ls_creating = 0
-        self._ls_ctl = LoopControl(self)
+        self._ls = encode.LoopTrace(self)
+        self._ls.ctl = LoopControl(self)
         super().__init__(*args, **kwargs)
         registry.add(self)
+
+    # Names other modules read (control, watchdog, hooks, tests).
+    @property
+    def _ls_id(self):
+        return self._ls.id
+
+    @property
+    def _ls_tick(self):
+        return self._ls.tick
+
+    @property
+    def _ls_ctl(self):
+        return self._ls.ctl
+
+    @property
+    def _ls_thread(self):
+        return self._ls.thread
 
     # -- the clock: loop time excludes every interval the loop was held ----------------
 
@@ -120,26 +129,24 @@ class InstrumentedLoopMixin:
         if args:
             if self._ls_on:
                 # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
-                fut = args[0]
-                if getattr(fut, "_state", None) == "CANCELLED":
-                    self._ls_buf.append((T_CANCELLED_BY, callback, fut, hooks.current_task(self)))
-        elif context is not None and id(getattr(callback, "__self__", None)) not in self._ls_tasks:
-            # A task's step, of a task we have not recorded: unless create_task is making it,
-            # this is its first step scheduled from its __init__, a task built directly
-            # (`asyncio.Task(coro)`): record its creation now, where it happens.
-            if not self._ls_creating and self._ls_on:
-                self._ls_direct_task(callback)
+                # The argument is a future nearly always (a done callback's).
+                try:
+                    cancelled = args[0]._state == "CANCELLED"
+                except Exception:
+                    cancelled = False
+                if cancelled:
+                    st = self._ls
+                    st.ev.append((T_CANCELLED_BY, len(st.rt), callback, args[0], hooks.current_task(self)))
+        elif WATCH_STEPS and context is not None and id(getattr(callback, "__self__", None)) not in self._ls.tasks:
+            # Where the task registry cannot be watched (3.14+, `task_registered`): a step
+            # of a task we have not recorded is, unless create_task is making it, the first
+            # step of a task built directly (`asyncio.Task(coro)`), scheduled from its
+            # constructor. That lookup costs about 100 ns per task step.
+            st = self._ls
+            task = getattr(callback, "__self__", None)
+            if not st.creating and self._ls_on and isinstance(task, encode._TASK_TYPES):
+                st.direct_task(task)
         return handle
-
-    def _ls_direct_task(self, callback):
-        task = getattr(callback, "__self__", None)
-        if not isinstance(task, encode._TASK_TYPES):
-            return
-        try:
-            coro = task.get_coro()
-        except Exception:
-            coro = None
-        self._ls_buf.append((T_CREATE, [task], coro, hooks.current_task(self), hooks.creation_site(), _mono()))
 
     def call_soon_threadsafe(self, callback, *args, context=None):
         self._check_closed()
@@ -150,64 +157,95 @@ class InstrumentedLoopMixin:
             del handle._source_traceback[-1]
         if self._ls_on:
             # Recorded before the wake-up: once woken, the loop may run it and stop.
-            self._ls_threadsafe.append((handle, _mono(), threading.current_thread().name))
+            self._ls.threadsafe.append((handle, _mono(), threading.current_thread().name))
         self._write_to_self()
         return handle
 
     def call_at(self, when, callback, *args, context=None):
-        timer = super().call_at(when, callback, *args, context=context)
-        _strip_agent_frame(timer._source_traceback)
+        # asyncio's own body (no extra frame, no super() call: one per timer).
+        if when is None and _WHEN_CHECKED:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        timer = _TimerHandle(when, callback, args, self, context)
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        _heappush(self._scheduled, timer)
+        timer._scheduled = True
         if self._ls_on:
-            self._ls_buf.append((T_TIMER, timer))
+            st = self._ls
+            if callback is _SLEEP_CALLBACK and args:
+                # asyncio.sleep: the current task will wait on this timer's future. Recorded
+                # as that wait now, so the step's end finds nothing new to record.
+                rec = st.tasks.get(id(_current_tasks_get(self)))
+                if rec is not None:
+                    rec[2] = id(args[0])
+                    # Flat, not a tuple per timer: nothing new for the garbage collector to track.
+                    st.sl += (len(st.rt), timer, rec[0])
+                    return timer
+            st.ev.append((T_TIMER, len(st.rt), timer))
         return timer
 
     def _timer_handle_cancelled(self, handle):
-        super()._timer_handle_cancelled(handle)
-        # Only a timer still on the heap: asyncio.sleep cancels its timer after it fired,
-        # and one already moved to the ready queue is recorded when asyncio skips it.
-        if self._ls_on and handle._scheduled:
-            self._ls_buf.append((T_CANCEL, handle, _mono()))
+        # asyncio's own body. Only a timer still on the heap is recorded: asyncio.sleep
+        # cancels its timer after it fired, and one already moved to the ready queue is
+        # recorded when asyncio skips it.
+        if handle._scheduled:
+            self._timer_cancelled_count += 1
+            if self._ls_on:
+                st = self._ls
+                st.ev.append((T_CANCEL, len(st.rt), handle))
 
     def create_task(self, coro, **kwargs):
         if not self._ls_on:
             return super().create_task(coro, **kwargs)
         # Recorded before the task exists: a 3.12 eager task takes its first step inside
         # create_task, and its creation must come first in the trace.
-        cell = [None]
-        self._ls_buf.append((T_CREATE, cell, coro, hooks.current_task(self), hooks.creation_site(), _mono()))
-        self._ls_creating += 1
+        st = self._ls
+        cr = st.cr
+        at = len(cr)
+        # Flat (no tuple, no cell per task): pos, task (set below), coro, parent, site, time.
+        cr += (len(st.rt), None, coro, hooks.current_task(self), hooks.creation_site(), _mono())
+        st.creating += 1
         try:
             task = super().create_task(coro, **kwargs)
         finally:
-            self._ls_creating -= 1
+            st.creating -= 1
         _strip_agent_frame(getattr(task, "_source_traceback", None))
-        cell[0] = task
+        if len(cr) > at and cr[at + 2] is coro:
+            cr[at + 1] = task
         return task
 
     # -- I/O watchers -------------------------------------------------------------------
 
+    def _ls_io(self, op, fd, direction, callback):
+        st = self._ls
+        st.ev.append((T_IO, len(st.rt), op, fd, direction, callback, _mono()))
+
     def _add_reader(self, fd, callback, *args):
         result = super()._add_reader(fd, callback, *args)
         if self._ls_on:
-            self._ls_buf.append((T_IO, "add", fd, "read", callback, _mono()))
+            self._ls_io("add", fd, "read", callback)
         return result
 
     def _remove_reader(self, fd):
         result = super()._remove_reader(fd)
         if self._ls_on and result:
-            self._ls_buf.append((T_IO, "remove", fd, "read", None, _mono()))
+            self._ls_io("remove", fd, "read", None)
         return result
 
     def _add_writer(self, fd, callback, *args):
         result = super()._add_writer(fd, callback, *args)
         if self._ls_on:
-            self._ls_buf.append((T_IO, "add", fd, "write", callback, _mono()))
+            self._ls_io("add", fd, "write", callback)
         return result
 
     def _remove_writer(self, fd):
         result = super()._remove_writer(fd)
         if self._ls_on and result:
-            self._ls_buf.append((T_IO, "remove", fd, "write", None, _mono()))
+            self._ls_io("remove", fd, "write", None)
         return result
 
     # -- executor -----------------------------------------------------------------------
@@ -216,7 +254,8 @@ class InstrumentedLoopMixin:
         submitted = _mono()
         fut = super().run_in_executor(executor, func, *args)
         if self._ls_on:
-            self._ls_buf.append((T_EXEC_SUBMIT, fut, func, submitted, hooks.current_task(self)))
+            st = self._ls
+            st.ev.append((T_EXEC_SUBMIT, len(st.rt), fut, func, submitted, hooks.current_task(self)))
         return fut
 
     # -- problems -----------------------------------------------------------------------
@@ -235,40 +274,37 @@ class InstrumentedLoopMixin:
         if self._ls_on and not was_closed:
             self._ls_raw(encode.loop_close(self))
             self._ls_flush()
-            self._ls_state.clear()
+            self._ls.clear()
             registry.discard(self)
 
-    # -- events from outside the tick ----------------------------------------------------
+    # -- writing ------------------------------------------------------------------------
 
     def _ls_raw(self, line):
         """Queue a pre-encoded line in order with the loop's other events."""
-        self._ls_buf.append((T_RAW, line, None))
+        st = self._ls
+        st.ev.append((T_RAW, len(st.rt), line))
 
     def _ls_encode(self, end_mono):
-        """Resolve the buffer into the loop's pending batch (written when it is large,
-        or by `_ls_emit`). The buffer list itself is kept: the tick holds it in a local."""
-        buf = self._ls_buf
-        if not buf and not self._ls_threadsafe:
+        """Resolve what the tick recorded into the loop's pending batch (written when it is
+        large, or by `_ls_emit`)."""
+        st = self._ls
+        if not (st.ev or st.who or st.threadsafe or st.cr):
             return
-        items = buf.copy()
-        buf.clear()
-        rt = self._ls_rt
-        times = rt[:]
-        del rt[:]
-        phase = self._ls_phase
-        self._ls_phase = PHASE_AGENT
+        phase = st.phase
+        st.phase = PHASE_AGENT
         try:
-            self._ls_state.encode(items, times, end_mono)
+            st.encode(end_mono)
         except Exception as exc:
             self._ls_on = False
+            st.drop_capture()
             hooks.disable_hook("event encoding", exc)
-        self._ls_phase = phase
+        st.phase = phase
 
     def _ls_emit(self):
         """Everything recorded so far, in order, into the writer's queue."""
         self._ls_encode(_mono())
         try:
-            self._ls_state.emit()
+            self._ls.emit()
         except Exception as exc:
             self._ls_on = False
             hooks.disable_hook("event encoding", exc)
@@ -276,17 +312,18 @@ class InstrumentedLoopMixin:
     def _ls_flush(self):
         self._ls_emit()
         get_writer().flush()
-        self._ls_flushed = _mono()
+        self._ls.flushed = _mono()
 
     def _ls_start(self):
-        self._ls_running = True
-        self._ls_thread = threading.current_thread()
+        st = self._ls
+        st.running = True
+        st.thread = threading.current_thread()
         self._ls_raw(encode.loop_start(self))
-        self._ls_ctl.on_loop_start()
+        st.ctl.on_loop_start()
         watchdog.ensure_started()
 
     def _ls_stop(self):
-        self._ls_running = False
+        self._ls.running = False
         self._ls_raw(encode.loop_stop(self))
         self._ls_flush()
 
@@ -304,22 +341,41 @@ class InstrumentedLoopMixin:
             self._ls_stop()
 
     def _ls_run_once(self):
-        if not self._ls_running:
+        st = self._ls
+        if not st.running:
             self._ls_start()
-        ctl = self._ls_ctl
-        self._ls_tick += 1
-        tick = self._ls_tick
-        if ctl.keyframe_due(tick):
-            # Ids in a snapshot must already be defined: encode what came before first.
-            now = _mono()
-            self._ls_encode(now)
-            self._ls_buf.append((T_RAW, self._ls_state.keyframe_line(tick, now), None))
-        else:
-            # How many handles wait in the ready queue: the first that many run in this
-            # tick, so their schedules need not be recorded one by one.
-            self._ls_buf.append((T_TICK, tick, _mono(), len(self._ready)))
+        ctl = st.ctl
+        ev = st.ev
+        if ev or st.cr or st.sl:
+            # Recorded outside any tick (a timer made before the loop ran): resolved first,
+            # so the runs of this tick find the ids they need.
+            self._ls_encode(_mono())
+        st.tick += 1
+        tick = st.tick
+        ready = self._ready
+        checked = False
+        t_tick = _mono()
+        # How many handles wait in the ready queue: the first that many run in this tick,
+        # so their schedules need not be recorded one by one.
+        k = len(ready)
+        # The tick's own record (begin, select, end) goes to the encoder whole at its end,
+        # unless something writes the tick out before that: then it goes into `ev`.
+        framed = True
+        if tick == 1 or not tick & 255 or ctl.force_keyframe:
+            # A keyframe names every ready handle: this tick's runs must use those ids.
+            ctl.force_keyframe = False
+            self._ls_encode(t_tick)
+            ev.append((T_RAW, 0, st.keyframe_line(tick, t_tick)))
+            checked = True
+            framed = False
         if ctl.hold_at_tick:
+            # A hold here writes this tick's start before its runs: they keep the ids the
+            # hold's snapshot names.
+            if framed:
+                ev.append((T_TICK, 0, tick, t_tick, k))
+                framed = False
             ctl.tick_boundary(tick)
+            checked = True
 
         sched_count = len(self._scheduled)
         if (sched_count > _MIN_SCHEDULED_TIMER_HANDLES and
@@ -340,7 +396,7 @@ class InstrumentedLoopMixin:
                 handle._scheduled = False
 
         timeout = None
-        if self._ready or self._stopping:
+        if ready or self._stopping:
             timeout = 0
         elif self._scheduled:
             timeout = min(max(0, self._scheduled[0]._when - self.time()), _MAXIMUM_SELECT_TIMEOUT)
@@ -349,102 +405,251 @@ class InstrumentedLoopMixin:
             # The loop may sleep now: what it did must reach the host first, unless the
             # sleep is too short to matter and the host heard from us recently.
             now = _mono()
-            if timeout is None or timeout >= FLUSH_IDLE_S or now - self._ls_flushed >= FLUSH_EVERY_S:
+            if timeout is None or timeout >= FLUSH_IDLE_S or now - st.flushed >= FLUSH_EVERY_S:
+                if framed:
+                    ev.append((T_TICK, 0, tick, t_tick, k))
+                    framed = False
                 self._ls_flush()
-        self._ls_phase = PHASE_SELECT
+        st.phase = PHASE_SELECT
         t_select = _mono()
         event_list = self._selector.select(timeout)
         t_woke = _mono()
-        self._ls_phase = PHASE_RUN
+        st.phase = PHASE_RUN
         self._process_events(event_list)
         fds = [key.fd for key, _mask in event_list] if event_list else None
-        self._ls_buf.append((T_SELECT, timeout, t_select, t_woke, fds))
         event_list = None
+        if not framed:
+            ev.append((T_SELECT, 0, timeout, t_select, t_woke, fds))
         if fds and ctl.break_fd_ready:
+            if framed:
+                ev.append((T_TICK, 0, tick, t_tick, k))
+                ev.append((T_SELECT, 0, timeout, t_select, t_woke, fds))
+                framed = False
             ctl.fd_ready(fds)
+            checked = True
 
         end_time = self.time() + self._clock_resolution
-        buf = self._ls_buf
-        while self._scheduled:
-            handle = self._scheduled[0]
+        n_io = len(ready)
+        scheduled = self._scheduled
+        while scheduled:
+            handle = scheduled[0]
             if handle._when >= end_time:
                 break
-            handle = heapq.heappop(self._scheduled)
+            handle = heapq.heappop(scheduled)
             handle._scheduled = False
-            self._ready.append(handle)
-            buf.append((T_DUE, handle, None))
-
-        ready = self._ready
+            ready.append(handle)
         n_ready = len(ready)
-        append = buf.append
-        rt = self._ls_rt
+        if n_ready > n_io:
+            # The due timers are the last of this tick's handles; their ids are found
+            # from their addresses when the tick is encoded.
+            ev.append((T_DUE, 0, list(map(id, _islice(ready, n_io, n_ready)))))
+        if st.threadsafe:
+            st.threadsafe_schedules()
+            checked = True
+        if framed:
+            # Anything that writes this tick out before its end (a hold between handles)
+            # puts this first (LoopTrace.encode).
+            st.frame = (tick, t_tick, k, timeout, t_select, t_woke, fds)
+        if checked or ctl.check_handles or self._debug:
+            self._ls_run_checked(n_io, n_ready - n_io)
+        else:
+            self._ls_run_fast(n_io, n_ready - n_io)
+        st.phase = PHASE_IDLE
+        now = _mono()
+        frame = st.frame
+        if frame is None:
+            ev.append((T_TICK_END, len(st.rt), tick, now))
+        else:
+            st.frame = None
+        st.phase = PHASE_AGENT
+        try:
+            st.encode(now, frame)
+        except Exception as exc:
+            self._ls_on = False
+            st.drop_capture()
+            hooks.disable_hook("event encoding", exc)
+        st.phase = PHASE_IDLE
+        if len(st.I) >= BATCH_INTS:
+            self._ls_emit()
+
+    def _ls_run_fast(self, n_plain, n_timers):
+        """The handles of a tick with nothing to check between them: for each, its start
+        time before it runs and, after, the task it stepped (or its ids in `s`)."""
+        st = self._ls
+        ctl = st.ctl
+        popleft = self._ready.popleft
+        rt = st.rt
         tappend = rt.append
-        state = self._ls_state
-        hids = state.hids
-        tasks_get = state.tasks.get
-        for _ in range(n_ready):
-            handle = ready.popleft()
-            if handle._cancelled:
-                append((T_SKIP, handle, _mono()))
-                continue
-            check = ctl.check_handles
-            if check:
-                ctl.before_handle(handle)
-            at = len(buf)
-            tappend(_mono())
-            append(handle)
-            if self._debug:
-                try:
-                    self._current_handle = handle
-                    t0 = self.time()
-                    handle._run()
-                    dt = self.time() - t0
-                    if dt >= self.slow_callback_duration:
-                        # Looked up now, as asyncio does: tests patch the module's logger.
-                        base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
-                finally:
-                    self._current_handle = None
-            else:
+        wappend = st.who.append
+        evappend = st.ev.append
+        tasks_get = st.tasks.get
+        other = st.other_run
+        handle = None
+        try:
+            for left in range(n_plain, 0, -1):
+                if CHECKING and ctl.check_handles:
+                    # A pause (or a step) asked for while this tick runs: the rest one by one.
+                    handle = None
+                    self._ls_run_checked(left, n_timers)
+                    return
+                handle = popleft()
+                if handle._cancelled:
+                    evappend((T_SKIP, len(rt), handle, _mono()))
+                    continue
+                tappend(_mono())
                 handle._run()
-            if check and ctl.check_handles:
-                ctl.after_handle(handle, rt[-1] if rt else _mono())
-            # Who holds the handle now: the buffer, this local and the argument (3), plus
-            # `hids` when it has an id (4). Anything more is the program's. Bare asyncio
-            # would free it here, and with it perhaps a failed task whose __del__ reports
-            # "exception never retrieved": drop our reference now. (Only a hold, so only
-            # with `check`, writes the buffer out while a handle runs.)
-            rc = _getrefcount(handle)
-            if rc <= 4 and (not check or (len(buf) > at and buf[at] is handle)):
                 try:
-                    if rc == 3:
+                    owner = getattr(handle._callback, "__self__", None)
+                    rec = tasks_get(id(owner))
+                    if rec is not None and owner._state == "PENDING":
+                        wappend(rec[4])
+                        waiter = owner._fut_waiter
+                        if waiter is not None:
+                            wid = id(waiter)
+                            if wid != rec[2]:
+                                # It waits on something new: what, is worked out at the tick's end.
+                                rec[2] = wid
+                                evappend((T_WAIT, len(rt), rec, wid, owner))
+                            waiter = None
+                    else:
+                        other(handle, owner, rec)
+                    owner = rec = None
+                except Exception as exc:
+                    owner = rec = None
+                    st.fail(exc)
+            if n_timers:
+                # The due timers: each is filed as the token its schedule gave it.
+                tok_get = st.timer_tok.get
+                for left in range(n_timers, 0, -1):
+                    if CHECKING and ctl.check_handles:
+                        handle = None
+                        self._ls_run_checked(0, left)
+                        return
+                    handle = popleft()
+                    if handle._cancelled:
+                        evappend((T_SKIP, len(rt), tok_get(id(handle)) or handle, _mono()))
+                        continue
+                    tappend(_mono())
+                    handle._run()
+                    tok = tok_get(id(handle))
+                    if tok is None:
+                        st.unknown_timer(handle)
+                    else:
+                        wappend(tok)
+        except BaseException:
+            # KeyboardInterrupt or SystemExit from a callback: it still ran.
+            if handle is not None and len(st.who) < len(rt):
+                st.file_interrupted(handle)
+            raise
+        finally:
+            handle = None
+
+    def _ls_run_checked(self, n_plain, n_timers):
+        """The same, one handle at a time: hold points and breakpoints between handles,
+        asyncio's debug-mode timing, and handles named before they run (a keyframe, a
+        schedule from another thread) keeping their ids."""
+        st = self._ls
+        ctl = st.ctl
+        ready = self._ready
+        who = st.who
+        rt = st.rt
+        tok_get = st.timer_tok.get
+        named = st.named
+        tasks_get = st.tasks.get
+        evappend = st.ev.append
+        handle = None
+        try:
+            for index in range(n_plain + n_timers):
+                timer = index >= n_plain
+                handle = ready.popleft()
+                if handle._cancelled:
+                    evappend((T_SKIP, len(rt), (tok_get(id(handle)) if timer else None) or handle, _mono()))
+                    continue
+                check = ctl.check_handles
+                if check:
+                    ctl.before_handle(handle)
+                ids = tok_get(id(handle)) if timer else named.pop(id(handle), None)
+                rt.append(_mono())
+                if self._debug:
+                    try:
+                        self._current_handle = handle
+                        t0 = self.time()
+                        handle._run()
+                        dt = self.time() - t0
+                        if dt >= self.slow_callback_duration:
+                            # Looked up now, as asyncio does: tests patch the module's logger.
+                            base_events.logger.warning("Executing %s took %.3f seconds",
+                                                       base_events._format_handle(handle), dt)
+                    finally:
+                        self._current_handle = None
+                else:
+                    handle._run()
+                try:
+                    if timer:
+                        if ids is None:
+                            st.unknown_timer(handle)
+                        else:
+                            who.append(ids)
+                    else:
                         owner = getattr(handle._callback, "__self__", None)
                         rec = tasks_get(id(owner))
-                        if rec is not None and owner._state == "PENDING":
-                            # The common case, a task step: its record is all the encoder
-                            # needs, and whether it now waits on something new.
-                            waiter = owner._fut_waiter
-                            buf[at] = rec if waiter is None or id(waiter) == rec[2] else (T_STEP, rec)
-                            waiter = None
+                        if ids is not None:
+                            who.append(0)
+                            st.s.extend(ids)
+                            if rec is not None:
+                                st.after_step(rec, owner)
+                        elif rec is not None and owner._state == "PENDING":
+                            who.append(rec[4])
+                            st.after_step(rec, owner)
                         else:
-                            buf[at] = state.resolve(handle)
+                            st.other_run(handle, owner, rec)
                         owner = rec = None
-                    elif id(handle) in hids:
-                        buf[at] = state.resolve(handle)
-                except Exception:
-                    # A hostile callback: left as it is; the encoder meets the same error
-                    # and turns itself off with a notice.
+                except Exception as exc:
                     owner = rec = None
-        handle = None
-        self._ls_phase = PHASE_IDLE
-        now = _mono()
-        append((T_TICK_END, tick, now))
-        self._ls_encode(now)
+                    st.fail(exc)
+                if check and ctl.check_handles:
+                    ctl.after_handle(handle, rt[-1])
+        except BaseException:
+            if handle is not None and len(who) < len(rt):
+                st.file_interrupted(handle)
+            raise
+        finally:
+            handle = None
 
 
-def make_loop_class(base, name):
+def make_loop_class(base, watches_registry):
+    """The instrumented subclass of `base`. Where the task registry is watched
+    (`task_registered`), tasks built directly are seen there, and call_soon need not
+    look up every task step."""
+    global WATCH_STEPS
+    WATCH_STEPS = not watches_registry
     cls = type(base.__name__, (InstrumentedLoopMixin, base), {"__module__": base.__module__})
     cls.__qualname__ = base.__qualname__
     return cls
+
+
+def task_registered(task, task_ref):
+    """asyncio registers every task it builds (agent._watch_task_registry). The registry's
+    weak reference is kept for the task's record; a task that create_task is not making is
+    a task built directly (`asyncio.Task(coro)`), recorded here, inside its constructor."""
+    try:
+        loop = task._loop
+        st = getattr(loop, "_ls", None)
+        if type(st) is not encode.LoopTrace or not loop._ls_on:
+            return
+        st.task_refs[id(task)] = task_ref
+        if not st.creating:
+            st.direct_task(task)
+    except Exception as exc:
+        hooks.disable_hook("task registry watch", exc)
+
+
+def task_gone(task_ref):
+    """A registered task was freed: its record goes (its id() may be reused)."""
+    try:
+        encode.forget_task(task_ref)
+    except Exception as exc:
+        hooks.disable_hook("task registry watch", exc)
 
 
 def is_instrumented(loop):

@@ -5,7 +5,8 @@
 // own work. Every reader goes through this, so the rest of the code sees only the
 // documented events. The Python twin is tests/agent/harness.py (`expand`).
 
-import type { Awaiting, TraceEvent } from '../trace-types'
+import type { Awaiting, BatchEvent, TraceEvent } from '../trace-types'
+import { expandPacked, type PackedState } from './packed-batch'
 
 export const BatchOp = {
   Tick: 0,
@@ -30,6 +31,15 @@ export class BatchExpander {
   private readonly announced = new Set<number>()
   /** Each loop's current tick, carried across batches. */
   private readonly ticks = new Map<number, number>()
+  /** What packed batches (version 2) need of what came before them. */
+  private readonly packed: PackedState = {
+    ticks: this.ticks,
+    announced: this.announced,
+    taskCb: new Map(),
+    taskNames: new Map(),
+    timers: new Map(),
+    note: (e) => this.note(e)
+  }
 
   /** Appends `e` (or, for a batch, what it stands for) to `out`. */
   expand(e: TraceEvent, out: TraceEvent[]): void {
@@ -38,7 +48,8 @@ export class BatchExpander {
       return
     }
     if (e.type === 'batch') {
-      this.expandBatch(e.loop, e.t, e.ops as readonly unknown[], out)
+      if (e.v === 2) expandPacked(e as BatchEvent, this.packed, out)
+      else this.expandBatch(e.loop, e.t, (e.ops ?? []) as readonly unknown[], out)
       return
     }
     this.note(e)
@@ -56,6 +67,15 @@ export class BatchExpander {
   note(e: TraceEvent): void {
     if (e.type === 'handle.schedule') this.announced.add(e.handle)
     else if (e.type === 'tick.begin' && typeof e.loop === 'number') this.ticks.set(e.loop, e.tick)
+    else if (e.type === 'task.create') {
+      this.packed.taskNames.set(e.task, e.name)
+      if (typeof e.cb === 'number') this.packed.taskCb.set(e.task, e.cb)
+    } else if (e.type === 'loop.close' && typeof e.loop === 'number') this.forgetTimers()
+  }
+
+  /** A closed loop's timers will never run. */
+  private forgetTimers(): void {
+    if (this.packed.timers.size > 100_000) this.packed.timers.clear()
   }
 
   private expandBatch(loop: number, base: number, ops: readonly unknown[], out: TraceEvent[]): void {

@@ -1,0 +1,272 @@
+"""How Loopscope names what it sees: callback labels and keys, coroutine names and stacks,
+what a task awaits, exceptions. All of it reads objects without side effects (never
+`task.exception()`, which would silence "exception was never retrieved")."""
+
+import asyncio
+import functools
+import os
+import reprlib
+import sys
+import traceback
+import types
+from asyncio import base_events, tasks
+
+_CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+
+_TASK_TYPES = tuple({tasks.Task, getattr(tasks, "_PyTask", tasks.Task)})
+_GATHERING = getattr(tasks, "_GatheringFuture", ())
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+_AGENT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_format_handle = base_events._format_handle
+
+_repr = reprlib.Repr()
+_repr.maxstring = 200
+_repr.maxother = 200
+
+_LOCK_KINDS = {
+    "Lock": "lock",
+    "Event": "event",
+    "Condition": "condition",
+    "Semaphore": "semaphore",
+    "BoundedSemaphore": "semaphore",
+}
+_FILE_KINDS = {
+    "queues.py": "queue",
+    "streams.py": "io",
+    "selector_events.py": "io",
+    "sslproto.py": "io",
+    "base_events.py": "io",
+    "subprocess.py": "subprocess",
+    "base_subprocess.py": "subprocess",
+    "unix_events.py": "subprocess",
+}
+FUTURE = {"kind": "future", "ref": None, "label": "future"}
+
+
+def callback_label(cb):
+    """`module.qualname` of what a handle calls, as asyncio's own reprs name it."""
+    if isinstance(cb, functools.partial):
+        return "partial(%s)" % callback_label(cb.func)
+    qualname = getattr(cb, "__qualname__", None)
+    if qualname is None:
+        return type(cb).__qualname__
+    module = getattr(cb, "__module__", None)
+    if module and module != "builtins":
+        return "%s.%s" % (module, qualname)
+    return qualname
+
+
+def callback_site(cb):
+    while isinstance(cb, functools.partial):
+        cb = cb.func
+    code = getattr(getattr(cb, "__func__", cb), "__code__", None)
+    if code is None:
+        return None
+    return "%s:%d" % (code.co_filename, code.co_firstlineno)
+
+
+def callback_key(cb):
+    """What makes two callbacks "the same" for labelling: code, not closures or
+    instances, which a key must never keep alive (tests of CPython check for leaks)."""
+    func = getattr(cb, "__func__", None)
+    if func is not None:
+        cb = func
+    code = getattr(cb, "__code__", None)
+    if code is not None:
+        return code
+    if isinstance(cb, functools.partial):
+        return (functools.partial, callback_key(cb.func))
+    owner = getattr(cb, "__self__", None)
+    if owner is not None and not isinstance(owner, type(sys)):
+        return (type(owner), getattr(cb, "__name__", None))
+    if owner is not None:
+        return cb
+    return type(cb)
+
+
+def coro_name(coro):
+    name = getattr(coro, "__qualname__", None)
+    if name is None:
+        name = type(coro).__qualname__
+    return name
+
+
+def coro_code(coro):
+    return getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+
+
+def code_site(code):
+    return None if code is None else "%s:%d" % (code.co_filename, code.co_firstlineno)
+
+
+def coro_stack(coro):
+    """The await chain of a suspended coroutine, outermost first."""
+    frames = []
+    seen = 0
+    while coro is not None and seen < 64:
+        seen += 1
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return frames
+
+
+def frame_info(frame, lineno=None):
+    import linecache
+
+    code = frame.f_code
+    line = frame.f_lineno if lineno is None else lineno
+    info = {"file": code.co_filename, "line": line, "func": code.co_name}
+    text = linecache.getline(code.co_filename, line).strip()
+    if text:
+        info["code"] = text
+    return info
+
+
+def task_coro(task):
+    try:
+        return task.get_coro()
+    except Exception:
+        return None
+
+
+def task_stack(task):
+    return [frame_info(f) for f in coro_stack(task_coro(task))]
+
+
+# id(code) -> code of the program's own (asyncio's and the agent's are not). Keyed by id:
+# hashing a code object hashes its whole body. The value keeps the code alive, so its id
+# is never reused while the entry exists.
+_LIBRARY = {}
+
+
+def _library(code):
+    """Is this code asyncio's or the agent's (not the program's)?"""
+    found = _LIBRARY.get(id(code))
+    if found is not None:
+        return found is not code
+    name = code.co_filename
+    lib = name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)
+    if len(_LIBRARY) > 65536:
+        _LIBRARY.clear()
+    # The program's code maps to itself, a library's to a marker that holds it.
+    _LIBRARY[id(code)] = (code,) if lib else code
+    return lib
+
+
+def classify_by_frame(task, cache):
+    """What a task awaits, from the innermost frame of its await chain (a queue, a lock, a
+    stream…) and the innermost frame of the program's own code. One label per (innermost
+    code, program code, line) is cached: most waits repeat."""
+    coro = getattr(task, "_coro", None)
+    inner = None
+    where = None
+    library = _LIBRARY.get
+    seen = 0
+    while seen < 64:
+        seen += 1
+        kind = type(coro)
+        if kind is _CoroutineType:
+            frame = coro.cr_frame
+            nxt = coro.cr_await
+        elif kind is _GeneratorType:
+            frame = coro.gi_frame
+            nxt = coro.gi_yieldfrom
+        else:
+            break  # a future (or a coroutine of another kind): the end of the chain
+        if frame is None:
+            break
+        inner = frame
+        code = frame.f_code
+        mark = library(id(code))
+        if mark is code or (mark is None and not _library(code)):
+            where = frame
+        coro = nxt
+    if inner is None:
+        return FUTURE
+    code = inner.f_code
+    if where is None:
+        where = inner
+    wcode = where.f_code
+    # Keyed by ids and the instruction (hashing code objects, or asking a frame for its
+    # line number, costs more than the rest of this); a hit is checked to be the same code.
+    key = (id(code), id(wcode), where.f_lasti)
+    found = cache.get(key)
+    if found is not None and found[0] is code and found[1] is wcode:
+        return found[2]
+    if len(cache) > 4096:
+        cache.clear()
+    filename = code.co_filename
+    base = os.path.basename(filename)
+    kind = "future"
+    if filename.startswith(_ASYNCIO_DIR):
+        if base == "locks.py":
+            owner = None
+            try:
+                owner = inner.f_locals.get("self")
+            except Exception:
+                pass
+            kind = "lock"
+            for klass in type(owner).__mro__ if owner is not None else ():
+                if klass.__name__ in _LOCK_KINDS:
+                    kind = _LOCK_KINDS[klass.__name__]
+                    break
+        elif base == "tasks.py" and code.co_name in ("sleep", "_sleep"):
+            kind = "sleep"
+        else:
+            kind = _FILE_KINDS.get(base, "future")
+    label = "%s (%s:%d)" % (code.co_name, os.path.basename(wcode.co_filename), where.f_lineno)
+    result = {"kind": kind, "ref": None, "label": label}
+    if kind not in ("lock", "event", "condition", "semaphore"):
+        # A lock's kind depends on the object, not only on the code: not cached.
+        cache[key] = (code, wcode, result)
+    return result
+
+
+def result_repr(value):
+    if value is None:
+        return "None"
+    try:
+        return _repr.repr(value)
+    except Exception:
+        return "<unrepresentable>"
+
+
+def exception_info(exc):
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<unprintable>"
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:
+        text = None
+    info = {"type": type(exc).__qualname__, "message": message}
+    if text:
+        info["traceback"] = text[-8000:]
+    return info
+
+
+_HANDLE_RUN = getattr(asyncio.Handle._run, "__code__", None)
+
+
+def running_handle(frame):
+    """The handle whose `_run` is on this stack (innermost first), or None."""
+    while frame is not None:
+        if frame.f_code is _HANDLE_RUN:
+            try:
+                return frame.f_locals.get("self")
+            except Exception:
+                return None
+        frame = frame.f_back
+    return None
+
+
+def describe_handle(handle):
+    try:
+        return _format_handle(handle)
+    except Exception:
+        return type(handle).__name__
