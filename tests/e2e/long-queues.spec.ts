@@ -23,18 +23,12 @@ test('2,000 timers and 1,500 ready task steps are all reachable, a screenful of 
   await runScript(page, script)
   const timers = page.getByRole('region', { name: 'Timers' })
   await expect(timers.locator('.count')).toHaveText(/^200[01]$/, { timeout: 20_000 })
-  // Held between ticks, the 1,500 spinning tasks' steps wait in the ready queue. Pause may
-  // also hold between two handles of a tick (docs/stepping.md), with fewer left: then resume
-  // and pause again until the hold is at a tick's start.
+  // Held, the 1,500 spinning tasks' steps wait in the ready queue, wherever the hold is:
+  // at a tick's start, or between two handles (docs/stepping.md), where the queue shown is
+  // the hold's own snapshot (the steps already rescheduled in this tick are in it).
   const ready = page.getByRole('region', { name: 'Ready queue' })
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await page.getByRole('button', { name: 'Pause', exact: true }).click()
-    await expect(page.getByTestId('session-state')).toContainText(/paused/i)
-    await page.waitForTimeout(300)
-    if ((await ready.locator('.count').textContent()) === '1500') break
-    await page.getByRole('button', { name: 'Resume', exact: true }).click()
-    await expect(page.getByTestId('session-state')).not.toContainText(/paused/i)
-  }
+  await page.getByRole('button', { name: 'Pause', exact: true }).click()
+  await expect(page.getByTestId('session-state')).toContainText(/paused/i)
 
   const total = Number(await timers.locator('.count').textContent())
   const timerRows = timers.locator('tbody tr.row')

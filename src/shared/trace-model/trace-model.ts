@@ -331,6 +331,14 @@ export class TraceModel {
         break
       case 'paused':
         this.paused = e
+        // Held between two handles, the queues rebuilt from deltas lack what this tick
+        // scheduled (its schedules are derived at the next tick's begin): the hold's own
+        // snapshot is the truth until then (the tick after a hold is a keyframe).
+        if (e.ready || e.timers || e.io) {
+          const loop = this.loop(e.loop, t)
+          loop.queues = QueueState.fromSnapshot(e.ready ?? [], e.timers ?? [], e.io ?? [])
+          this.rememberReady(e.ready, e.readyCb, e.readyTask)
+        }
         break
       case 'resumed':
         this.paused = null
@@ -615,6 +623,7 @@ export class TraceModel {
     const tickIdx = loop.ticksT.length
     if (e.ready || e.timers || e.io) {
       loop.queues = QueueState.fromSnapshot(e.ready ?? [], e.timers ?? [], e.io ?? [])
+      this.rememberReady(e.ready, e.readyCb, e.readyTask)
       loop.keyframes.push({ tickIdx, deltaIdx: loop.deltas.length, state: loop.queues.clone() })
     } else if (tickIdx % KEYFRAME_EVERY === 0 && tickIdx > 0) {
       loop.keyframes.push({ tickIdx, deltaIdx: loop.deltas.length, state: loop.queues.clone() })
@@ -633,6 +642,16 @@ export class TraceModel {
     this.lanes[loop.selectLane].spans.push(s)
     if (t - waited < this.origin) this.origin = t - waited
     for (const fd of e.fds ?? []) this.markers.add(t, loop.selectLane, MarkerKind.IoReady, fd)
+  }
+
+  /** What a snapshot says of its ready handles (callback and task), where it says it. */
+  private rememberReady(ready?: number[], cbs?: number[], tasks?: number[]): void {
+    if (!Array.isArray(ready) || !Array.isArray(cbs)) return
+    for (let i = 0; i < ready.length; i++) {
+      if (typeof cbs[i] !== 'number') continue
+      const task = Array.isArray(tasks) ? tasks[i] : 0
+      this.rememberHandle(ready[i], cbs[i], typeof task === 'number' && task > 0 ? task : null)
+    }
   }
 
   private rememberHandle(handle: number, cb: number, task: number | null | undefined): void {
