@@ -250,16 +250,26 @@ def expand_packed(batch, out, state):
         # As the TypeScript reader rounds (Math.round of microseconds).
         return math.floor((m - off) * 1e6 + 0.5) / 1e6
 
+    # The sleep column, as (run index, handle) pairs: groups of (count, first handle, the
+    # run index of each).
+    sleep_list = []
+    k = 0
+    while k + 1 < len(SL):
+        count, first = SL[k], SL[k + 1]
+        sleep_list.extend((SL[k + 2 + j], first + j) for j in range(count))
+        k += 2 + count
+    last_task = [0]
+
     def sleeps():
-        # asyncio.sleep timers made in the run just expanded, and the task's wait on each.
+        # asyncio.sleep timers made in the run just expanded, and its task's wait on each.
         nonlocal li
-        while li < len(SL) and SL[li] <= run:
-            hid, task = SL[li + 1], SL[li + 2]
+        while li < len(sleep_list) and sleep_list[li][0] <= run:
+            hid = sleep_list[li][1]
             state.timers[hid] = (sleep_cb, 0)
             out.append({"type": "timer.schedule", "t": at(cur), "loop": loop, "handle": hid, "cb": sleep_cb,
-                        "when": at(SW[li // 3]), "task": None})
-            _push_waiting(out, at(end), loop, task, _sleep_on(hid))
-            li += 3
+                        "when": at(SW[li]), "task": None})
+            _push_waiting(out, at(end), loop, last_task[0], _sleep_on(hid))
+            li += 1
 
     sleeps()
     while ii < len(I):
@@ -272,6 +282,7 @@ def expand_packed(batch, out, state):
             if stop is None:
                 stop = start
             (hid, cb, task), si = pk.run_ids(op, si, run, True)
+            last_task[0] = task
             run += 1
             out.append({"type": "handle.begin", "t": at(start), "loop": loop, "handle": hid, "cb": cb,
                         "task": task or None, "tick": tick})

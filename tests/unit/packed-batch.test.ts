@@ -132,13 +132,13 @@ describe('packed batches', () => {
     )
     out.length = 0
     // Run 1 (task 5) schedules sleep timer 60 (deadline 105) and waits on it; later the
-    // timer's own run.
+    // timer's own run. The column: one group of 1, first handle 60, made in run 1.
     x.expand(
       packed({
         i: [-5, Op.TickEnd, 1, -60, Op.End],
         f: [101, 106],
         g: [101.5, 106.25],
-        sl: [1, 60, 5],
+        sl: [1, 60, 1],
         sw: [105]
       }),
       out

@@ -156,8 +156,8 @@ class LoopTrace:
         # Tasks made, flat (six items each): runs started before, task, coroutine, parent
         # task, creation site, time. Drained into `ev` when the stretch is packed.
         self.cr = []
-        # asyncio.sleep timers, flat: runs started before it, timer, id of the task that
-        # waits on it (three items each).
+        # asyncio.sleep timers, flat: runs started before it, timer (two items each); the
+        # task that waits on it is the one whose step made it.
         self.sl = []
         self.threadsafe = __import__("collections").deque()
 
@@ -951,22 +951,26 @@ class LoopTrace:
 
     def _sleeps(self, upto, off):
         """asyncio.sleep timers recorded in call_at (up to run index `upto` of this
-        stretch): the batch's sleep columns, built with C-level maps. `sl` is flat:
-        runs started before it, timer, id of the task that waits on it."""
+        stretch): the batch's sleep column, built with C-level maps. `sl` is flat: runs
+        started before it, timer. Each call takes consecutive handle ids, so the column
+        holds, per call, (count, first handle id, the run index of each)."""
         sl = self.sl
         first = self.sl_done
         last = len(sl)
         if upto is not None:
             last = first
             while last < len(sl) and sl[last] <= upto:
-                last += 3
+                last += 2
         if last == first:
             return
-        n = (last - first) // 3
+        n = (last - first) // 2
         hids = list(_islice(_ids, n))
-        timers = sl[first + 1:last:3]
+        timers = sl[first + 1:last:2]
         self.timer_tok.update(zip(map(id, timers), map(_neg, hids)))
-        self.SL.extend(_chain(zip(map(_add, sl[first:last:3], _repeat(self.enc_base)), hids, sl[first + 2:last:3])))
+        SL = self.SL
+        SL.append(n)
+        SL.append(hids[0])
+        SL.extend(map(_add, sl[first:last:2], _repeat(self.enc_base)))
         self.SW.extend(map(_add, map(_when, timers), _repeat(self.loop_ref()._ls_paused)))
         self.sl_done = last
         self.nev += 2 * n

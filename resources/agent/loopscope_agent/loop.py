@@ -182,8 +182,9 @@ class InstrumentedLoopMixin:
                 rec = st.tasks.get(id(_current_tasks_get(self)))
                 if rec is not None:
                     rec[2] = id(args[0])
-                    # Flat, not a tuple per timer: nothing new for the garbage collector to track.
-                    st.sl += (len(st.rt), timer, rec[0])
+                    # Flat, not a tuple per timer: nothing new for the garbage collector to
+                    # track. The task is the one whose step runs now (the trace names it).
+                    st.sl += (len(st.rt), timer)
                     return timer
             st.ev.append((T_TIMER, len(st.rt), timer))
         return timer
@@ -501,18 +502,23 @@ class InstrumentedLoopMixin:
                 try:
                     owner = getattr(handle._callback, "__self__", None)
                     rec = tasks_get(id(owner))
-                    if rec is not None and owner._state == "PENDING":
-                        wappend(rec[4])
+                    if rec is None:
+                        other(handle, owner, None)
+                    else:
                         waiter = owner._fut_waiter
                         if waiter is not None:
+                            # Waiting, so pending.
+                            wappend(rec[4])
                             wid = id(waiter)
                             if wid != rec[2]:
                                 # It waits on something new: what, is worked out at the tick's end.
                                 rec[2] = wid
                                 evappend((T_WAIT, len(rt), rec, wid, owner))
                             waiter = None
-                    else:
-                        other(handle, owner, rec)
+                        elif owner._state == "PENDING":
+                            wappend(rec[4])
+                        else:
+                            other(handle, owner, rec)
                     owner = rec = None
                 except Exception as exc:
                     owner = rec = None

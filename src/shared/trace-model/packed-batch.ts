@@ -280,10 +280,24 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
   const waiting = (task: number, awaiting: Awaiting): void => {
     out.push({ type: 'task.state', t: at(end), loop, task, state: 'waiting', awaiting })
   }
-  // asyncio.sleep timers made in the run just expanded, and the task's wait on each.
+  // The sleep column: groups of (count, first handle, the run index of each).
+  const sleepRun: number[] = []
+  const sleepHandle: number[] = []
+  for (let k = 0; k + 1 < SL.length;) {
+    const count = SL[k]
+    const first = SL[k + 1]
+    if (!(count > 0) || k + 2 + count > SL.length) break
+    for (let j = 0; j < count; j++) {
+      sleepRun.push(SL[k + 2 + j])
+      sleepHandle.push(first + j)
+    }
+    k += 2 + count
+  }
+  let lastTask = 0
+  // asyncio.sleep timers made in the run just expanded, and its task's wait on each.
   const sleeps = (): void => {
-    while (li + 2 < SL.length && li / 3 < SW.length && SL[li] <= run) {
-      const hid = SL[li + 1]
+    while (li < sleepRun.length && li < SW.length && sleepRun[li] <= run) {
+      const hid = sleepHandle[li]
       state.timers.set(hid, [sleepCb, 0])
       out.push({
         type: 'timer.schedule',
@@ -291,11 +305,11 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
         loop,
         handle: hid,
         cb: sleepCb,
-        when: at(SW[li / 3]),
+        when: at(SW[li]),
         task: null
       })
-      waiting(SL[li + 2], sleepOn(hid))
-      li += 3
+      waiting(lastTask, sleepOn(hid))
+      li++
     }
   }
   sleeps()
@@ -309,6 +323,7 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
       const stop = c.nextTime(ii, fi, gi) ?? start
       const [handle, cb, task, next] = c.runIds(op, si, run, true)
       si = next
+      lastTask = task
       run++
       out.push({ type: 'handle.begin', t: at(start), loop, handle, cb, task: task || null, tick })
       out.push({ type: 'handle.end', t: at(stop), loop, handle, dur: Math.round((stop - start) * 1e6) / 1e6 })
