@@ -324,6 +324,8 @@ export interface BatchEvent extends Base {
   sl?: string
   /** Packed: their deadlines (float64, monotonic). */
   sw?: string
+  /** Packed: waits on plain futures as a column: (run index, task, awaiting as an index into x) each. */
+  wa?: string
   /** Packed: whole events and strings the ops refer to by index. */
   x?: unknown[]
 }

@@ -260,8 +260,12 @@ def expand_packed(batch, out, state):
         k += 2 + count
     last_task = [0]
 
+    WA = _ints(batch.get("wa", ""), wide)
+    wi = [0]
+
     def sleeps():
-        # asyncio.sleep timers made in the run just expanded, and its task's wait on each.
+        # asyncio.sleep timers made in the run just expanded, and its task's wait on each;
+        # then the waits on plain futures that began with its end.
         nonlocal li
         while li < len(sleep_list) and sleep_list[li][0] <= run:
             hid = sleep_list[li][1]
@@ -270,6 +274,9 @@ def expand_packed(batch, out, state):
                         "when": at(SW[li]), "task": None})
             _push_waiting(out, at(end), loop, last_task[0], _sleep_on(hid))
             li += 1
+        while wi[0] + 2 < len(WA) and WA[wi[0]] <= run:
+            _push_waiting(out, at(end), loop, WA[wi[0] + 1], X[WA[wi[0] + 2]])
+            wi[0] += 3
 
     sleeps()
     while ii < len(I):

@@ -158,9 +158,13 @@ def _library(code):
 
 
 def classify_by_frame(task, cache):
-    """What a task awaits, from the innermost frame of its await chain (a queue, a lock, a
-    stream…) and the innermost frame of the program's own code. One label per (innermost
-    code, program code, line) is cached: most waits repeat."""
+    """What a task awaits, from the innermost coroutine of its await chain (a queue's, a
+    lock's, a stream's…) and the innermost of the program's own. One label per
+    (innermost code, program code, instruction) is cached: most waits repeat.
+
+    The chain is walked by code objects (`cr_code`): asking a coroutine for its frame makes
+    a frame object, one more allocation for every short-lived inner coroutine. Only the
+    program's coroutine (long-lived, so made once) is asked for its frame, for the line."""
     coro = getattr(task, "_coro", None)
     inner = None
     where = None
@@ -170,30 +174,30 @@ def classify_by_frame(task, cache):
         seen += 1
         kind = type(coro)
         if kind is _CoroutineType:
-            frame = coro.cr_frame
+            code = coro.cr_code
             nxt = coro.cr_await
         elif kind is _GeneratorType:
-            frame = coro.gi_frame
+            code = coro.gi_code
             nxt = coro.gi_yieldfrom
         else:
             break  # a future (or a coroutine of another kind): the end of the chain
-        if frame is None:
-            break
-        inner = frame
-        code = frame.f_code
+        inner = coro
         mark = library(id(code))
         if mark is code or (mark is None and not _library(code)):
-            where = frame
+            where = coro
         coro = nxt
     if inner is None:
         return FUTURE
-    code = inner.f_code
+    code = inner.cr_code if type(inner) is _CoroutineType else inner.gi_code
     if where is None:
         where = inner
-    wcode = where.f_code
+    frame = where.cr_frame if type(where) is _CoroutineType else where.gi_frame
+    if frame is None:
+        return FUTURE
+    wcode = frame.f_code
     # Keyed by ids and the instruction (hashing code objects, or asking a frame for its
     # line number, costs more than the rest of this); a hit is checked to be the same code.
-    key = (id(code), id(wcode), where.f_lasti)
+    key = (id(code), id(wcode), frame.f_lasti)
     found = cache.get(key)
     if found is not None and found[0] is code and found[1] is wcode:
         return found[2]
@@ -206,7 +210,8 @@ def classify_by_frame(task, cache):
         if base == "locks.py":
             owner = None
             try:
-                owner = inner.f_locals.get("self")
+                inner_frame = inner.cr_frame if type(inner) is _CoroutineType else inner.gi_frame
+                owner = inner_frame.f_locals.get("self")
             except Exception:
                 pass
             kind = "lock"
@@ -218,7 +223,7 @@ def classify_by_frame(task, cache):
             kind = "sleep"
         else:
             kind = _FILE_KINDS.get(base, "future")
-    label = "%s (%s:%d)" % (code.co_name, os.path.basename(wcode.co_filename), where.f_lineno)
+    label = "%s (%s:%d)" % (code.co_name, os.path.basename(wcode.co_filename), frame.f_lineno)
     result = {"kind": kind, "ref": None, "label": label}
     if kind not in ("lock", "event", "condition", "semaphore"):
         # A lock's kind depends on the object, not only on the code: not cached.

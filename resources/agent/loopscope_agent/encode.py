@@ -123,6 +123,18 @@ def forget_task(task_ref):
 class LoopTrace:
     """One loop's trace state: capture (hot path), ids, and the batch being packed."""
 
+    # Slots: a class with this many attributes in a __dict__ loses CPython's fast attribute
+    # access (the same limit as the loop's, see loop.py), and the hot path reads these.
+    __slots__ = (
+        "loop_ref", "id", "ctl", "tick", "phase", "running", "thread", "flushed", "creating", "failed",
+        "blocked", "blocked_at", "task_refs", "frame", "unsorted",
+        "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
+        "tasks", "timer_tok", "named", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
+        "exec_jobs", "cancelled_by", "await_cache", "sleep_cid", "enc_base", "sl_done",
+        "runs_done", "I", "F", "G", "S", "SL", "SW", "WA", "X", "xmap", "nruns", "nev", "open_run", "base_m", "r_base",
+        "fast_ready", "fast_locals", "__weakref__",
+    )
+
     def __init__(self, loop):
         self.loop_ref = weakref.ref(loop)
         self.id = new_id()
@@ -141,6 +153,9 @@ class LoopTrace:
         self.task_refs = {}
         # The running tick's own record, while it is not in `ev` (see loop._ls_run_once).
         self.frame = None
+        # The loop's ready queue and what the fast loop binds to it (loop._ls_run_fast).
+        self.fast_ready = None
+        self.fast_locals = None
         # Something was put in `ev` out of order (see `encode`).
         self.unsorted = False
         # The watchdog's report of the run that blocks: [run index, handle id, start].
@@ -156,6 +171,10 @@ class LoopTrace:
         # Tasks made, flat (six items each): runs started before, task, coroutine, parent
         # task, creation site, time. Drained into `ev` when the stretch is packed.
         self.cr = []
+        # New waits on plain futures, flat (four items each): runs started before, task
+        # record, id of the future, task. Packed as a column (`waits`), not one by one.
+        self.wl = []
+        self.wl_done = 0
         # asyncio.sleep timers, flat: runs started before it, timer (two items each); the
         # task that waits on it is the one whose step made it.
         self.sl = []
@@ -194,11 +213,14 @@ class LoopTrace:
 
     def _new_batch(self, base_m):
         self.I = []
-        self.F = array.array("d")
-        self.G = array.array("d")
+        # Floats are gathered in lists (extending an array from a tuple costs 70 ns an
+        # item, appending to a list 20) and made arrays when the batch is written.
+        self.F = []
+        self.G = []
         self.S = []
         self.SL = []
-        self.SW = array.array("d")
+        self.SW = []
+        self.WA = []
         self.X = []
         self.xmap = {}
         self.nruns = 0
@@ -222,6 +244,7 @@ class LoopTrace:
         del self.s[:]
         del self.sl[:]
         del self.cr[:]
+        del self.wl[:]
         self.threadsafe.clear()
         self._new_batch(_mono())
         self.blocked = None
@@ -234,6 +257,8 @@ class LoopTrace:
             self.s.extend(_NOHID)
         if self.failed is None:
             self.failed = exc
+        # Something in `ev` sends the tick through `encode`, which reports the failure.
+        self.ev.append((T_EVENTS, len(self.rt), []))
 
     def file_interrupted(self, handle):
         """Files the run a KeyboardInterrupt or SystemExit went through."""
@@ -260,6 +285,23 @@ class LoopTrace:
 
     def other_run(self, handle, owner, rec):
         """Files the run just made that is not a plain step of a pending, known task."""
+        if rec is None and not self.named:
+            # The common case first: a function or method already labelled.
+            cb = handle._callback
+            kind = type(cb)
+            if kind is _FunctionType:
+                found = self.cb_codes.get(id(cb.__code__))
+                if found is not None and found[0] is cb.__code__:
+                    self.who.append(0)
+                    self.s += (0, found[1], 0)
+                    return
+            elif kind is _MethodType and owner is not None and type(owner) not in _TASK_TYPES:
+                code = getattr(cb.__func__, "__code__", None)
+                found = self.cb_codes.get(id(code))
+                if found is not None and found[0] is code:
+                    self.who.append(0)
+                    self.s += (0, found[1], 0)
+                    return
         if rec is None and owner is not None and isinstance(owner, _TASK_TYPES):
             # A step of a task never recorded (made while the agent did not look): its
             # creation goes before the run.
@@ -288,7 +330,10 @@ class LoopTrace:
             waiter = task._fut_waiter
             if waiter is not None and id(waiter) != rec[2]:
                 rec[2] = id(waiter)
-                self.ev.append((T_WAIT, len(self.rt), rec, rec[2], task))
+                if type(waiter) is _Future:
+                    self.wl += (len(self.rt), rec, rec[2], task)
+                else:
+                    self.ev.append((T_WAIT, len(self.rt), rec, rec[2], task))
             return
         if rec[2] == "final":
             return
@@ -633,19 +678,22 @@ class LoopTrace:
             ints = array.array("i", I)
             sints = array.array("i", self.S)
             lints = array.array("i", self.SL)
+            wints = array.array("i", self.WA)
             wide = ""
         except OverflowError:
             # An id past 2**31 (a long-lived program): every integer list as int64.
             ints = array.array("q", I)
             sints = array.array("q", self.S)
             lints = array.array("q", self.SL)
+            wints = array.array("q", self.WA)
             wide = ',"wide":1'
         head = '{"type":"batch","t":%.6f,"v":2,"loop":%d,"off":%r,"r":%d,"n":%d,"sc":%d%s,"f":"' % (
             self.base_m - off, self.id, off, self.r_base, self.nev + self.nruns, self.sleep_cid, wide)
         line = b"".join((
-            head.encode("ascii"), _b64_array(self.F), b'","g":"', _b64_array(self.G), b'","i":"',
+            head.encode("ascii"), _b64_array(array.array("d", self.F)), b'","g":"',
+            _b64_array(array.array("d", self.G)), b'","i":"',
             _b64_array(ints), b'","s":"', _b64_array(sints), b'","sl":"', _b64_array(lints), b'","sw":"',
-            _b64_array(self.SW), b'","x":',
+            _b64_array(array.array("d", self.SW)), b'","wa":"', _b64_array(wints), b'","x":',
             dumps(self.X).encode("utf-8", "backslashreplace"), b"}\n"))
         self.runs_done += self.nruns
         self._new_batch(_mono())
@@ -655,7 +703,7 @@ class LoopTrace:
         """Packs what the loop recorded since the last encode into the pending batch.
         `frame` is a whole tick's own record (tick, begin, ready count, select timeout,
         select start and end, fds), given at its end when nothing wrote it out before."""
-        if (frame is not None and not self.ev and not self.cr and not self.sl and not self.threadsafe
+        if (frame is not None and not self.ev and not self.cr and not self.sl and not self.wl and not self.threadsafe
                 and self.failed is None and self.blocked is None and len(self.who) == len(self.rt)):
             # A tick that only ran handles (the common case): its ops in one go.
             tick, t_tick, k, timeout, t_sel, t_woke, fds = frame
@@ -719,6 +767,7 @@ class LoopTrace:
         # Batch index of this stretch's first run (changes when a raw line cuts the batch).
         self.enc_base = self.nruns
         self.sl_done = 0
+        self.wl_done = 0
         I = self.I
         if frame is not None:
             tick, t_tick, k, timeout, t_sel, t_woke, fds = frame
@@ -735,7 +784,7 @@ class LoopTrace:
         g = G.append
         timer_tok = self.timer_tok
         split = -1
-        if evs and evs[-1][0] != T_TICK_END:
+        if frame is None and evs and evs[-1][0] != T_TICK_END:
             # A tick cut in two by a hold: its ready queue is named explicitly.
             for k in range(len(evs) - 1, -1, -1):
                 if evs[k][0] == T_TICK:
@@ -822,7 +871,7 @@ class LoopTrace:
                 waiter = task._fut_waiter
                 if waiter is None or id(waiter) != wid:
                     continue  # it moved on within the tick: its latest wait is written
-                if type(waiter) is _Future and not self.exec_jobs:
+                if type(waiter) is _Future and (not self.exec_jobs or id(waiter) not in self.exec_jobs):
                     awaited = classify_by_frame(task, self.await_cache)
                 else:
                     out = []
@@ -895,6 +944,8 @@ class LoopTrace:
                 if self.open_run:
                     self._end_run(self._next_time(i - 1, end_mono))
                 self._sleeps(p, off)
+                if self.wl:
+                    self.waits(p)
                 self.emit()
                 self.enc_base = -p
                 get_writer().push(e[2])
@@ -942,6 +993,8 @@ class LoopTrace:
             self._end_run(end_mono)
         if self.sl:
             self._sleeps(None, off)
+        if self.wl:
+            self.waits(None)
         del evs[:]
         del who[:]
         del rt[:]
@@ -974,6 +1027,44 @@ class LoopTrace:
         self.SW.extend(map(_add, map(_when, timers), _repeat(self.loop_ref()._ls_paused)))
         self.sl_done = last
         self.nev += 2 * n
+
+    def waits(self, upto):
+        """New waits on plain futures (up to run index `upto` of this stretch), as the
+        batch's wait column: (run index, task, awaiting as an index into `x`) each."""
+        wl = self.wl
+        i = self.wl_done
+        n = len(wl)
+        WA = self.WA
+        xmap = self.xmap
+        cache = self.await_cache
+        jobs = self.exec_jobs
+        base = self.enc_base
+        had = len(WA)
+        while i < n:
+            pos = wl[i]
+            if upto is not None and pos > upto:
+                break
+            rec = wl[i + 1]
+            wid = wl[i + 2]
+            task = wl[i + 3]
+            i += 4
+            waiter = task._fut_waiter
+            if waiter is None or id(waiter) != wid:
+                continue  # it moved on within the tick: its latest wait is written
+            job = jobs.get(wid) if jobs else None
+            if job is not None:
+                awaited = {"kind": "executor", "ref": job[0], "label": job[1]}
+            else:
+                awaited = classify_by_frame(task, cache)
+            xi = xmap.get(id(awaited))
+            if xi is None:
+                xi = self._xref(awaited)
+            WA += (pos + base, rec[0], xi)
+        self.wl_done = i
+        self.nev += (len(WA) - had) // 3
+        if upto is None:
+            del wl[:]
+            self.wl_done = 0
 
     def _end_run(self, end):
         """The end of the last run, where nothing timed follows it in this batch."""

@@ -29,8 +29,8 @@ from asyncio import base_events, events as aio_events
 
 from . import control, encode, hooks, watchdog
 from .control import LoopControl, registry
-from .encode import (T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EVENTS, T_EXEC_SUBMIT, T_IO, T_RAW,
-                     T_SELECT, T_SKIP, T_TICK, T_TICK_END, T_TIMER, T_WAIT, new_id)
+from .encode import (OP_SELECT, OP_TICK, OP_TICK_END, T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EVENTS,
+                     T_EXEC_SUBMIT, T_IO, T_RAW, T_SELECT, T_SKIP, T_TICK, T_TICK_END, T_TIMER, T_WAIT, new_id)
 from .writer import get_writer
 
 _mono = time.monotonic
@@ -38,6 +38,7 @@ _islice = itertools.islice
 _TimerHandle = aio_events.TimerHandle
 _heappush = heapq.heappush
 _SLEEP_CALLBACK = encode._SLEEP_CALLBACK
+_Future = encode._Future
 # The running task of a loop, read straight from asyncio's own map (3.8-3.13).
 _current_tasks_get = getattr(getattr(__import__("asyncio").tasks, "_current_tasks", None), "get", None) or (
     lambda loop: hooks.current_task(loop))
@@ -127,16 +128,12 @@ class InstrumentedLoopMixin:
         if handle._source_traceback:
             del handle._source_traceback[-1]
         if args:
-            if self._ls_on:
-                # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
-                # The argument is a future nearly always (a done callback's).
-                try:
-                    cancelled = args[0]._state == "CANCELLED"
-                except Exception:
-                    cancelled = False
-                if cancelled:
-                    st = self._ls
-                    st.ev.append((T_CANCELLED_BY, len(st.rt), callback, args[0], hooks.current_task(self)))
+            # A wake-up for a cancelled future: remember who cancelled (`cancelledBy`).
+            # (getattr with a default: a missing attribute raises nothing, which a try
+            # would, at ~1 us, for every call_soon(f, x) of a program's own.)
+            if getattr(args[0], "_state", None) == "CANCELLED" and self._ls_on:
+                st = self._ls
+                st.ev.append((T_CANCELLED_BY, len(st.rt), callback, args[0], hooks.current_task(self)))
         elif WATCH_STEPS and context is not None and id(getattr(callback, "__self__", None)) not in self._ls.tasks:
             # Where the task registry cannot be watched (3.14+, `task_registered`): a step
             # of a task we have not recorded is, unless create_task is making it, the first
@@ -454,37 +451,58 @@ class InstrumentedLoopMixin:
         if checked or ctl.check_handles or self._debug:
             self._ls_run_checked(n_io, n_ready - n_io)
         else:
-            self._ls_run_fast(n_io, n_ready - n_io)
-        st.phase = PHASE_IDLE
+            if st.fast_ready is not ready:
+                st.fast_ready = ready
+                st.fast_locals = (ctl, ready.popleft, st.rt, st.rt.append, st.who.append, st.ev.append,
+                                  st.tasks.get, st.other_run, st.wl.extend)
+            self._ls_run_fast(st, n_io, n_ready - n_io)
         now = _mono()
         frame = st.frame
         if frame is None:
             ev.append((T_TICK_END, len(st.rt), tick, now))
         else:
             st.frame = None
-        st.phase = PHASE_AGENT
+            if not ev and not st.cr and not st.sl and not st.threadsafe:
+                # A tick that only ran handles (the common case), packed here and now: its
+                # ops, the runs' tokens and times as they are (LoopTrace.encode's first case).
+                I = st.I
+                I += (OP_TICK, tick, k, OP_SELECT, len(fds)) if fds else (OP_TICK, tick, k, OP_SELECT, 0)
+                if fds:
+                    I += fds
+                who = st.who
+                I += who
+                if st.wl:
+                    st.enc_base = st.nruns
+                    st.waits(None)
+                I += (OP_TICK_END, tick)
+                st.G += (t_tick, t_select, t_woke, -1.0 if timeout is None else timeout, now)
+                rt = st.rt
+                st.F += rt
+                if st.s:
+                    st.S += st.s
+                    del st.s[:]
+                st.nruns += len(who)
+                st.nev += 3
+                del who[:]
+                del rt[:]
+                if len(I) >= BATCH_INTS:
+                    self._ls_emit()
+                return
         try:
             st.encode(now, frame)
         except Exception as exc:
             self._ls_on = False
             st.drop_capture()
             hooks.disable_hook("event encoding", exc)
-        st.phase = PHASE_IDLE
         if len(st.I) >= BATCH_INTS:
             self._ls_emit()
 
-    def _ls_run_fast(self, n_plain, n_timers):
+    def _ls_run_fast(self, st, n_plain, n_timers):
         """The handles of a tick with nothing to check between them: for each, its start
         time before it runs and, after, the task it stepped (or its ids in `s`)."""
-        st = self._ls
-        ctl = st.ctl
-        popleft = self._ready.popleft
-        rt = st.rt
-        tappend = rt.append
-        wappend = st.who.append
-        evappend = st.ev.append
-        tasks_get = st.tasks.get
-        other = st.other_run
+        # The bound methods and lists this uses, made once per loop (a tick that runs one
+        # handle would otherwise spend more on setting these up than on the handle).
+        ctl, popleft, rt, tappend, wappend, evappend, tasks_get, other, wlext = st.fast_locals
         handle = None
         try:
             for left in range(n_plain, 0, -1):
@@ -513,7 +531,10 @@ class InstrumentedLoopMixin:
                             if wid != rec[2]:
                                 # It waits on something new: what, is worked out at the tick's end.
                                 rec[2] = wid
-                                evappend((T_WAIT, len(rt), rec, wid, owner))
+                                if type(waiter) is _Future:
+                                    wlext((len(rt), rec, wid, owner))
+                                else:
+                                    evappend((T_WAIT, len(rt), rec, wid, owner))
                             waiter = None
                         elif owner._state == "PENDING":
                             wappend(rec[4])

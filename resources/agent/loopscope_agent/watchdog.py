@@ -36,7 +36,7 @@ def _stack_of(thread_id):
 
 def _check(loop, now, threshold):
     from .describe import _TASK_TYPES, callback_label, describe_handle, running_handle
-    from .encode import new_id
+    from .encode import T_EVENTS, new_id
     from .loop import PHASE_RUN
 
     st = loop._ls
@@ -80,6 +80,8 @@ def _check(loop, now, threshold):
     stack = _stack_of(thread_id)
     if not same:
         st.blocked = [index, hid, t0]
+        # Something in `ev`, so the tick goes through `encode`, which writes blocked.end.
+        st.ev.append((T_EVENTS, index + 1, []))
     st.blocked_at = now
     event = {
         "type": ev.BLOCKED, "t": round(t0 - loop._ls_paused + elapsed, 6), "loop": st.id,

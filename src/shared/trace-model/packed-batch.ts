@@ -294,7 +294,10 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
     k += 2 + count
   }
   let lastTask = 0
-  // asyncio.sleep timers made in the run just expanded, and its task's wait on each.
+  const WA = intColumn(b.wa, wide)
+  let wi = 0
+  // asyncio.sleep timers made in the run just expanded, and its task's wait on each; then
+  // the waits on plain futures that began with its end.
   const sleeps = (): void => {
     while (li < sleepRun.length && li < SW.length && sleepRun[li] <= run) {
       const hid = sleepHandle[li]
@@ -310,6 +313,11 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
       })
       waiting(lastTask, sleepOn(hid))
       li++
+    }
+    while (wi + 2 < WA.length && WA[wi] <= run) {
+      const awaiting = X[WA[wi + 2]]
+      if (awaiting !== null && typeof awaiting === 'object') waiting(WA[wi + 1], awaiting as Awaiting)
+      wi += 3
     }
   }
   sleeps()
