@@ -80,7 +80,7 @@ const ctx = {
   quick,
   log,
   python: args.python,
-  runs: Number(args.runs ?? (quick ? 2 : 7)),
+  runs: Number(args.runs ?? (quick ? 2 : 9)),
   scale: quick ? 0.1 : 1,
   skipModes: new Set(args['skip-modes'].split(',').filter(Boolean)),
   hostEvents: quick ? 200_000 : 2_000_000,

@@ -503,7 +503,7 @@ class InstrumentedLoopMixin:
         # The bound methods and lists this uses, made once per loop (a tick that runs one
         # handle would otherwise spend more on setting these up than on the handle).
         ctl, popleft, rt, tappend, wappend, evappend, tasks_get, other, wlext = st.fast_locals
-        handle = None
+        handle = owner = waiter = None
         try:
             for left in range(n_plain, 0, -1):
                 if CHECKING and ctl.check_handles:
@@ -535,14 +535,13 @@ class InstrumentedLoopMixin:
                                     wlext((len(rt), rec, wid, owner))
                                 else:
                                     evappend((T_WAIT, len(rt), rec, wid, owner))
-                            waiter = None
                         elif owner._state == "PENDING":
                             wappend(rec[4])
                         else:
                             other(handle, owner, rec)
-                    owner = rec = None
+                            owner = None
                 except Exception as exc:
-                    owner = rec = None
+                    owner = None
                     st.fail(exc)
             if n_timers:
                 # The due timers: each is filed as the token its schedule gave it.
@@ -569,7 +568,8 @@ class InstrumentedLoopMixin:
                 st.file_interrupted(handle)
             raise
         finally:
-            handle = None
+            # What the last run held is released as bare asyncio releases it.
+            handle = owner = waiter = None
 
     def _ls_run_checked(self, n_plain, n_timers):
         """The same, one handle at a time: hold points and breakpoints between handles,
