@@ -20,7 +20,7 @@ const restrict = (paths, patterns = [], message) => ({
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', 'resources/**', 'bench/results/**']
+    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', 'resources/**', 'bench/results/**', 'bench/.lab/**']
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -122,11 +122,17 @@ class Stepping(unittest.TestCase):
         s.wait_for(of_type("paused", reason="start"))
         s.send(cmd="breakpoints", breakpoints={"taskStep": ["worker-b"]})
         s.send(cmd="resume")
-        _i, paused = s.wait_for(of_type("paused", reason="breakpoint"))
+        i, paused = s.wait_for(of_type("paused", reason="breakpoint"))
         self.assertIn("worker-b", paused["detail"])
+        # Held before worker-b's step, which has left the loop's deque already: the snapshot
+        # shows it at the queue's head, and it is the handle that runs next.
+        tasks = {e["task"]: e["name"] for e in s.snapshot()[:i] if e["type"] == "task.create"}
+        self.assertEqual(tasks[paused["readyTask"][0]], "worker-b")
         s.send(cmd="breakpoints", breakpoints={})
         s.send(cmd="resume")
         self.assertEqual(s.finish(), 0)
+        ran = [e["handle"] for e in s.snapshot()[i + 1:] if e["type"] == "handle.begin"]
+        self.assertEqual(ran[0], paused["ready"][0])
 
     def test_breakpoints_given_at_start_hold_from_the_first_tick(self):
         # No pause at start and no command: the breakpoint must already be in force when

@@ -184,7 +184,7 @@ class LoopControl:
     def before_handle(self, handle):
         loop = self.loop_ref()
         if self.pause_requested:
-            self.hold("user", loop._ls_tick, None)
+            self.hold("user", loop._ls_tick, None, handle)
             return
         bp = settings.breakpoints
         names = bp.get("taskStep")
@@ -193,12 +193,12 @@ class LoopControl:
             if task is not None:
                 name = task.get_name()
                 if "*" in names or name in names:
-                    self.hold("breakpoint", loop._ls_tick, "task %s starts a step" % name)
+                    self.hold("breakpoint", loop._ls_tick, "task %s starts a step" % name, handle)
                     return
         if bp.get("timerFires") and hasattr(handle, "_when"):
             from .describe import describe_handle
 
-            self.hold("breakpoint", loop._ls_tick, "timer fires: %s" % describe_handle(handle))
+            self.hold("breakpoint", loop._ls_tick, "timer fires: %s" % describe_handle(handle), handle)
 
     def after_handle(self, handle, t0):
         loop = self.loop_ref()
@@ -227,7 +227,10 @@ class LoopControl:
                 elif state == "FINISHED" and task._exception is not None and bp.get("taskFailed"):
                     self.hold("breakpoint", loop._ls_tick, "task %s failed" % task.get_name())
 
-    def hold(self, reason, tick, detail):
+    def hold(self, reason, tick, detail, next_handle=None):
+        """Holds the loop thread until resumed or stepped. `next_handle`: held between two
+        handles, before this one (already taken from the ready queue), which the snapshot
+        shows first, as it runs first."""
         loop = self.loop_ref()
         if loop is None or not settings.channel_open:
             return
@@ -249,7 +252,7 @@ class LoopControl:
         if detail:
             event["detail"] = detail
         try:
-            event.update(loop._ls.snapshot(out, t))
+            event.update(loop._ls.snapshot(out, t, next_handle))
         except Exception:
             pass
         out.append(event)

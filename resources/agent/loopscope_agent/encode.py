@@ -577,12 +577,14 @@ class LoopTrace:
 
     # -- snapshots -------------------------------------------------------------------------------
 
-    def snapshot(self, out, t):
+    def snapshot(self, out, t, first=None):
+        """The queues as they are now; `first`, a handle taken from the ready queue that is
+        to run next (a hold before it), is shown at the queue's head."""
         loop = self.loop_ref()
         ready = []
         ready_cb = []
         ready_task = []
-        for handle in list(loop._ready):
+        for handle in ([first] if first is not None else []) + list(loop._ready):
             if not handle._cancelled:
                 hid = self.handle_id(handle, out, t)
                 ids = self.named.get(id(handle))
