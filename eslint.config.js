@@ -20,7 +20,15 @@ const restrict = (paths, patterns = [], message) => ({
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', 'resources/**', 'bench/results/**', 'bench/.lab/**']
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'test-results/**',
+      'dist/**',
+      'resources/**',
+      'bench/results/**',
+      'bench/.lab/**'
+    ]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
