@@ -8,18 +8,32 @@ import { parseTraceText } from '../../src/host/trace-reader'
 import { TRACE_HEADER_LINE } from '../fixtures/host-helpers'
 import type { TraceEvent } from '../../src/shared/trace-types'
 
+/**
+ * Reads `text` cut at `cuts`, each piece pushed whole or, given `takes`, fed and then parsed
+ * a few lines at a time (`next`), as the page's replay does.
+ */
 function readInPieces(
   text: string,
-  cuts: number[]
+  cuts: number[],
+  takes?: number[]
 ): { events: TraceEvent[]; skipped: number; message: string | null } {
   const r = new NdjsonTraceReader()
   const events: TraceEvent[] = []
+  let k = 0
+  const read = (piece: string): void => {
+    if (!takes) {
+      events.push(...r.push(piece).events)
+      return
+    }
+    r.feed(piece)
+    while (r.hasLines) events.push(...r.next(takes[k++ % takes.length]).events)
+  }
   let at = 0
   for (const cut of [...cuts].sort((a, b) => a - b)) {
-    events.push(...r.push(text.slice(at, Math.max(at, cut))).events)
+    read(text.slice(at, Math.max(at, cut)))
     at = Math.max(at, cut)
   }
-  events.push(...r.push(text.slice(at)).events)
+  read(text.slice(at))
   events.push(...r.end().events)
   return { events, skipped: r.skipped, message: r.message }
 }
@@ -47,25 +61,42 @@ describe("the page's trace reader", () => {
         fc.array(fc.constantFrom(...LINES), { maxLength: 30 }),
         fc.array(fc.nat(4000), { maxLength: 6 }),
         fc.boolean(),
-        (body, cuts, finalNewline) => {
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }),
+        (body, cuts, finalNewline, takes) => {
           const text = [TRACE_HEADER_LINE, ...body].join('\n') + (finalNewline ? '\n' : '')
           const host = parseTraceText(text)
-          const page = readInPieces(text, cuts)
-          expect(page.events).toEqual(host.events)
-          expect(page.skipped).toBe(host.skipped)
-          expect(page.message).toBe(host.message)
+          for (const page of [readInPieces(text, cuts), readInPieces(text, cuts, takes)]) {
+            expect(page.events).toEqual(host.events)
+            expect(page.skipped).toBe(host.skipped)
+            expect(page.message).toBe(host.message)
+          }
         }
       ),
       { numRuns: 300 }
     )
   })
 
+  it('feeds text only once what was fed before is parsed', () => {
+    const r = new NdjsonTraceReader()
+    r.feed(TRACE_HEADER_LINE + '\n' + tick(1) + '\n')
+    expect(() => r.feed(tick(2) + '\n')).toThrow(/not parsed yet/)
+    expect(r.next(1).header).not.toBeNull()
+    expect(r.next(5).events).toHaveLength(1)
+    expect(r.hasLines).toBe(false)
+    r.feed(tick(2) + '\n')
+    expect(r.next(5).events).toHaveLength(1)
+  })
+
   it('skips a line longer than 8 MB, counts it, and reads on', () => {
     const huge = '{"type":"output","t":1,"stream":"stdout","data":"' + 'x'.repeat(9 * 1024 * 1024) + '"}'
     const text = [TRACE_HEADER_LINE, tick(1), huge, tick(2)].join('\n') + '\n'
-    const page = readInPieces(text, [100, 5_000_000, 9_000_000])
-    expect(page.events.map((e) => e.type === 'tick.begin' && e.tick)).toEqual([1, 2])
-    expect(page.skipped).toBe(1)
-    expect(page.message).toMatch(/^Trace read with problems from line 3: line longer than/)
+    for (const page of [
+      readInPieces(text, [100, 5_000_000, 9_000_000]),
+      readInPieces(text, [100, 5_000_000, 9_000_000], [1])
+    ]) {
+      expect(page.events.map((e) => e.type === 'tick.begin' && e.tick)).toEqual([1, 2])
+      expect(page.skipped).toBe(1)
+      expect(page.message).toMatch(/^Trace read with problems from line 3: line longer than/)
+    }
   })
 })

@@ -5,7 +5,7 @@
 // far as it is valid and says where it broke.
 
 import type { TraceEvent, TraceHeader } from '../trace-types'
-import { checkTraceValue, isBlankLine } from '../trace-line-rules'
+import { checkTraceValue, isBlankLine, isTraceEvent } from '../trace-line-rules'
 
 /** A line longer than this (UTF-16 units) is skipped and counted, as the host does (8 MB). */
 const MAX_LINE_CHARS = 8 * 1024 * 1024
@@ -18,6 +18,9 @@ export interface NdjsonPiece {
 
 export class NdjsonTraceReader {
   private rest = ''
+  /** Complete lines fed in, and where the first not parsed yet starts. */
+  private block = ''
+  private blockAt = 0
   /** True while skipping the rest of a line already past MAX_LINE_CHARS. */
   private skipping = false
   private lineNo = 0
@@ -32,11 +35,22 @@ export class NdjsonTraceReader {
 
   /** Feeds the next piece of text; returns what its complete lines hold. */
   push(text: string): NdjsonPiece {
-    const out: NdjsonPiece = { header: null, events: [] }
+    this.feed(text)
+    return this.next(Infinity)
+  }
+
+  /**
+   * Feeds the next piece of text without parsing it yet: `next` parses its complete lines a
+   * few at a time, so a reader can apply events soon after parsing them (they die young, and
+   * the page never holds thousands of parsed events waiting). Text is fed only once the
+   * lines fed before are parsed (`hasLines` false), so line numbers stay in order.
+   */
+  feed(text: string): void {
+    if (this.hasLines) throw new Error('NdjsonTraceReader.feed: the lines fed before are not parsed yet')
     let data = text
     if (this.skipping) {
       const nl = data.indexOf('\n')
-      if (nl < 0) return out
+      if (nl < 0) return
       this.skipping = false
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
@@ -46,10 +60,33 @@ export class NdjsonTraceReader {
     const last = data.lastIndexOf('\n')
     if (last < 0) {
       this.keep(data)
-      return out
+      return
     }
-    this.lines(data.slice(0, last), out)
+    // Every line in the block ends with its newline.
+    this.block = data.slice(0, last + 1)
+    this.blockAt = 0
     this.keep(data.slice(last + 1))
+  }
+
+  /** True while text fed in has complete lines not parsed yet. */
+  get hasLines(): boolean {
+    return this.blockAt < this.block.length
+  }
+
+  /** Parses and checks up to `most` of the complete lines fed in. */
+  next(most: number): NdjsonPiece {
+    const out: NdjsonPiece = { header: null, events: [] }
+    const block = this.block
+    let start = this.blockAt
+    for (let n = 0; n < most && start < block.length; n++) {
+      const nl = block.indexOf('\n', start)
+      this.line(block.slice(start, nl), out)
+      start = nl + 1
+    }
+    if (start >= block.length) {
+      this.block = ''
+      this.blockAt = 0
+    } else this.blockAt = start
     return out
   }
 
@@ -59,7 +96,12 @@ export class NdjsonTraceReader {
     if (this.skipping) {
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
-    } else if (this.rest.trim()) this.line(this.rest, out)
+    } else {
+      const left = this.next(Infinity)
+      out.header = left.header
+      out.events = left.events
+      if (this.rest.trim()) this.line(this.rest, out)
+    }
     this.rest = ''
     this.skipping = false
     return out
@@ -79,20 +121,6 @@ export class NdjsonTraceReader {
       this.rest = ''
       this.skipping = true
     } else this.rest = rest
-  }
-
-  /** Complete lines (joined by newlines), each parsed and checked on its own. */
-  private lines(block: string, out: NdjsonPiece): void {
-    let start = 0
-    for (;;) {
-      const nl = block.indexOf('\n', start)
-      if (nl < 0) {
-        this.line(block.slice(start), out)
-        return
-      }
-      this.line(block.slice(start, nl), out)
-      start = nl + 1
-    }
   }
 
   private line(raw: string, out: NdjsonPiece): void {
@@ -119,6 +147,10 @@ export class NdjsonTraceReader {
   /** One parsed line, checked by the rules the host applies (trace-line-rules.ts). */
   private value(value: unknown, out: NdjsonPiece): void {
     this.lineNo++
+    if (this.seenAny && isTraceEvent(value)) {
+      out.events.push(value)
+      return
+    }
     const parsed = checkTraceValue(value)
     if (parsed.kind === 'header') {
       if (!this.seenAny && this.headerValue === null) {

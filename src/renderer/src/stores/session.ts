@@ -17,17 +17,21 @@ import type {
 import { MAX_REPLAY_EVENTS } from '@shared/api'
 import type { Breakpoints } from '@shared/agent-protocol'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
-import { NdjsonTraceReader } from '@shared/trace-model/ndjson-reader'
+import { readTrace, type PieceSource } from '../trace-reading/piece-source'
 import { useTraceStore } from './trace'
 import { useUiStore } from './ui'
 import { useSettingsStore } from './settings'
 
 /** Paths the app opens as saved traces rather than running them. */
 export const TRACE_FILE = /\.(ndjson|jsonl)$/i
-/** Events per batch when a trace read in the page is replayed into the store. */
-const LOCAL_BATCH = 5000
-/** Parsed events a trace reader lets wait for the model before it reads on. */
-const READ_AHEAD_EVENTS = 100_000
+/** Lines parsed at a time, and events per batch, when a trace read in the page is replayed. */
+const LOCAL_BATCH = 4000
+/**
+ * Parsed events a trace reader lets wait for the model before it waits till half are
+ * applied. Few: parsed events that wait long outlive the young generation, and copying
+ * them there costs more than parsing them; and a task parses at most this many.
+ */
+const READ_AHEAD_EVENTS = 8000
 
 export type ViewState = 'idle' | 'starting' | 'running' | 'paused' | 'exited'
 
@@ -68,7 +72,7 @@ export const useSessionStore = defineStore('session', () => {
   const isLive = computed(
     () => state.value === 'running' || state.value === 'paused' || state.value === 'starting'
   )
-  /** The trace being read in the page now (see replayText), and whether Stop asked to end it. */
+  /** The trace being read in the page now (see replayTrace), and whether Stop asked to end it. */
   const reading = shallowRef<{ id: number; stopped: boolean } | null>(null)
   /**
    * True while a saved trace is read in (by the page, or by the host in Electron): no program
@@ -209,7 +213,7 @@ export const useSessionStore = defineStore('session', () => {
     const id = localSessionId()
     trace.reset(id)
     trace.localSource = markRaw(file)
-    await replayText(id, file.stream().pipeThrough(new TextDecoderStream()), file.name ?? 'the dropped trace')
+    await replayTrace(id, readTrace({ file }, LOCAL_BATCH), file.name ?? 'the dropped trace')
     if (trace.sessionId === id) scriptPath.value = ''
   }
 
@@ -217,36 +221,24 @@ export const useSessionStore = defineStore('session', () => {
   async function readHostTrace(r: TraceReplay): Promise<void> {
     if (trace.sessionId !== null && r.session < trace.sessionId) return
     trace.reset(r.session)
-    let text: ReadableStream<string>
-    try {
-      const res = await fetch(r.url, { cache: 'no-store' })
-      if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
-      text = res.body.pipeThrough(new TextDecoderStream())
-    } catch (e) {
-      if (trace.sessionId !== r.session) return
-      const message = `Reading ${r.name} failed: ${(e as Error).message}`
-      lastError.value = message
-      trace.notice(message, 'error')
-      status.value = { session: r.session, state: 'exited', exitCode: null, signal: null, message }
-      return
-    }
-    await replayText(r.session, text, r.name)
+    const url = new URL(r.url, globalThis.location?.href ?? 'http://localhost/').href
+    await replayTrace(r.session, readTrace({ url }, LOCAL_BATCH), r.name)
   }
 
   /**
-   * Reads a trace's text as it streams in, checks each line (NdjsonTraceReader: the saved-trace
-   * reader's rules) and replays it as session `id`, pacing the reading by how fast the model
-   * takes the events in. Says "exited" only once every event has been applied.
+   * Replays a trace read in the page (a piece of checked events at a time: see PieceSource)
+   * as session `id`, pacing the reading by how fast the model takes the events in. Says
+   * "exited" only once every event has been applied.
    */
-  async function replayText(id: number, stream: ReadableStream<string>, name: string): Promise<void> {
+  async function replayTrace(id: number, source: PieceSource, name: string): Promise<void> {
     lastError.value = null
     status.value = { session: id, state: 'running' }
     const me = { id, stopped: false }
     reading.value = me
-    const reader = new NdjsonTraceReader()
     let from = 0
     let header: TraceHeader | null = null
     let cut = false
+    let failed: string | null = null
     const send = (all: TraceEvent[]): void => {
       if (header) {
         trace.ingestBatch({ session: id, from, events: [], header })
@@ -257,55 +249,57 @@ export const useSessionStore = defineStore('session', () => {
         events = events.slice(0, Math.max(0, MAX_REPLAY_EVENTS - from))
         cut = true
       }
-      for (let i = 0; i < events.length; i += LOCAL_BATCH) {
-        const part = events.slice(i, i + LOCAL_BATCH)
-        trace.ingestBatch({ session: id, from, events: part })
-        from += part.length
-      }
+      trace.ingestBatch({ session: id, from, events })
+      from += events.length
     }
-    const it = stream.getReader()
     trace.setLoading(true)
     try {
       for (;;) {
-        // Parsed events wait as objects until applied: read on only when few are waiting.
-        if (trace.model.queued > READ_AHEAD_EVENTS) await trace.whenDrained()
+        // Parsed events wait as objects until applied: take the next piece only when few
+        // are waiting, yet before none are, so the model always has work.
+        if (trace.model.queued >= READ_AHEAD_EVENTS) await trace.whenQueuedAtMost(READ_AHEAD_EVENTS / 2)
         if (trace.sessionId !== id) {
-          await it.cancel()
-          return
-        }
-        const { value, done } = await it.read()
-        if (trace.sessionId !== id) {
-          await it.cancel()
+          await source.cancel()
           return
         }
         if (me.stopped) {
-          await it.cancel()
+          await source.cancel()
           break
         }
-        if (done) break
-        const piece = reader.push(value)
-        header = piece.header
+        const piece = await source.next()
+        if (trace.sessionId !== id) {
+          await source.cancel()
+          return
+        }
+        if (!piece) break
+        header ??= piece.header
         send(piece.events)
         if (cut) {
-          await it.cancel()
+          await source.cancel()
           break
         }
       }
-      if (!cut && !me.stopped) send(reader.end().events)
     } catch (e) {
-      trace.notice(`Reading ${name} failed: ${(e as Error).message}`, 'error')
+      failed = `Reading ${name} failed: ${(e as Error).message}`
+      trace.notice(failed, 'error')
     } finally {
       if (reading.value === me) reading.value = null
     }
     await trace.whenDrained()
     if (trace.sessionId !== id) return
     trace.setLoading(false)
-    if (!reader.header && trace.model.eventCount === 0 && !me.stopped) {
-      const message = `${name} is not a Loopscope trace${reader.message ? ` (${reader.message})` : ''}.`
+    if (failed && from === 0 && !source.header) {
+      // Nothing could be read at all (the host refused the file, say): the run ends on that.
+      lastError.value = failed
+      status.value = { session: id, state: 'exited', exitCode: null, signal: null, message: failed }
+      return
+    }
+    if (!source.header && trace.model.eventCount === 0 && !me.stopped) {
+      const message = `${name} is not a Loopscope trace${source.message ? ` (${source.message})` : ''}.`
       lastError.value = message
       trace.notice(message, 'error')
-    } else if (reader.message) {
-      trace.notice(reader.message, 'warning')
+    } else if (source.message) {
+      trace.notice(source.message, 'warning')
     }
     if (me.stopped) trace.notice(`Stopped reading ${name}: what was read before Stop is shown.`, 'warning')
     if (cut)

@@ -32,7 +32,7 @@ const QUIET_MS = 30
 const FLOOD_EVENTS = 1000
 const FLOOD_PUBLISH_MS = 50
 /** While a saved trace is read in (nothing live to follow), how often (ms) the views catch up. */
-const LOADING_PUBLISH_MS = 250
+const LOADING_PUBLISH_MS = 500
 /**
  * Queued events are applied in slices of at most this long (ms), a task each, so that a big
  * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long. Short
@@ -103,7 +103,7 @@ export const useTraceStore = defineStore('trace', () => {
     notices = 0
     draining = false
     loading = false
-    for (const w of drainWaiters.splice(0)) w()
+    wakeDrainWaiters(true)
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
     if (tableTimer) clearTimeout(tableTimer)
@@ -234,14 +234,34 @@ export const useTraceStore = defineStore('trace', () => {
     else drainSlice()
   }
 
-  const drainWaiters: (() => void)[] = []
+  /** Readers waiting for the queue to shrink: each with the most it may still hold. */
+  const drainWaiters: { most: number; resolve: () => void }[] = []
   /**
    * Resolves once every event taken in so far has been applied (at once if none wait), or
-   * when the session is replaced: a reader paces itself by it.
+   * when the session is replaced.
    */
   function whenDrained(): Promise<void> {
-    if (model.value.drained) return Promise.resolve()
-    return new Promise((resolve) => drainWaiters.push(resolve))
+    return whenQueuedAtMost(-1)
+  }
+  /**
+   * Resolves once at most `most` events wait to be applied (-1: none, and no batch being
+   * expanded), or when the session is replaced. A reader paces itself by it, reading on while
+   * the model still has work, so the page never waits idle for the next piece of the file.
+   */
+  function whenQueuedAtMost(most: number): Promise<void> {
+    if (queuedAtMost(most)) return Promise.resolve()
+    return new Promise((resolve) => drainWaiters.push({ most, resolve }))
+  }
+  const queuedAtMost = (most: number): boolean =>
+    most < 0 ? model.value.drained : model.value.queued <= most || model.value.drained
+  function wakeDrainWaiters(all: boolean): void {
+    for (let i = 0; i < drainWaiters.length;) {
+      const w = drainWaiters[i]
+      if (all || queuedAtMost(w.most)) {
+        drainWaiters.splice(i, 1)
+        w.resolve()
+      } else i++
+    }
   }
 
   /** Events applied to the model so far (a `batch` counts what it holds), plus our notices. */
@@ -253,9 +273,8 @@ export const useTraceStore = defineStore('trace', () => {
   function drainSlice(): void {
     draining = false
     const m = model.value
-    if (m.drain(slicing() ? performance.now() + INGEST_SLICE_MS : Infinity)) {
-      for (const w of drainWaiters.splice(0)) w()
-    } else nextDrain()
+    if (!m.drain(slicing() ? performance.now() + INGEST_SLICE_MS : Infinity)) nextDrain()
+    if (drainWaiters.length) wakeDrainWaiters(false)
     schedulePublish()
   }
   /** Without frames (Node) there is nothing to keep responsive: events are applied all at once. */
@@ -453,6 +472,7 @@ export const useTraceStore = defineStore('trace', () => {
     reset,
     ingestBatch,
     whenDrained,
+    whenQueuedAtMost,
     setLoading,
     notice,
     hasRecentNotice,

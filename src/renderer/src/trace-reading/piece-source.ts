@@ -1,0 +1,173 @@
+// Where a trace read in the page comes from, a piece of checked events at a time: a worker
+// that fetches and parses it off the main thread (reader.worker.ts), or, where no worker can
+// be started, the same reader on the main thread. The session store replays either alike.
+
+import type { TraceEvent, TraceHeader } from '@shared/trace-types'
+import { NdjsonTraceReader, type NdjsonPiece } from '@shared/trace-model/ndjson-reader'
+import { decodeColumns, type EventColumns } from '@shared/trace-model/event-columns'
+import type { FromReader, ToReader } from './protocol'
+
+export interface PieceSource {
+  /** The next piece of events (and the header, in the piece that holds it); null at the end. */
+  next(): Promise<NdjsonPiece | null>
+  /** The trace's header line, once read. */
+  readonly header: TraceHeader | null
+  /** What the reader found wrong, as the host words it (see NdjsonTraceReader.message). */
+  readonly message: string | null
+  /** Stops reading; no piece follows. */
+  cancel(): Promise<void>
+}
+
+export type TraceInput = { url: string } | { file: Blob }
+
+/** Pieces the worker may parse ahead of the page: it parses the next while the page applies one. */
+const AHEAD = 16
+
+/** Reads `input` in a worker, or on this thread where a worker cannot be started. */
+export function readTrace(input: TraceInput, lines: number): PieceSource {
+  if (typeof Worker !== 'function') return streamSource(() => openHere(input), lines)
+  return new WorkerSource(input, lines)
+}
+
+/** The same reader on this thread: `open` gives the text once the first piece is asked for. */
+export function streamSource(open: () => Promise<ReadableStream<string>>, lines: number): PieceSource {
+  const reader = new NdjsonTraceReader()
+  let it: ReadableStreamDefaultReader<string> | null = null
+  let ended = false
+  return {
+    get header() {
+      return reader.header
+    },
+    get message() {
+      return reader.message
+    },
+    async next() {
+      if (ended) return null
+      it ??= (await open()).getReader()
+      while (!reader.hasLines) {
+        const { value, done } = await it.read()
+        if (done) {
+          ended = true
+          const last = reader.end()
+          return last.header || last.events.length ? last : null
+        }
+        reader.feed(value)
+      }
+      return reader.next(lines)
+    },
+    async cancel() {
+      ended = true
+      await it?.cancel()
+    }
+  }
+}
+
+async function openHere(input: TraceInput): Promise<ReadableStream<string>> {
+  if ('file' in input) return input.file.stream().pipeThrough(new TextDecoderStream())
+  const res = await fetch(input.url, { cache: 'no-store' })
+  if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
+  return res.body.pipeThrough(new TextDecoderStream())
+}
+
+class WorkerSource implements PieceSource {
+  private worker: Worker | null
+  private readonly pieces: { header: TraceHeader | null; events: EventColumns }[] = []
+  /** The header as the first piece brought it (the end repeats it). */
+  private firstHeader: TraceHeader | null = null
+  private end: (FromReader & { kind: 'end' }) | null = null
+  private waiting: (() => void) | null = null
+  /** Set when the worker could not start: this thread reads instead. */
+  private fallback: PieceSource | null = null
+  private heard = false
+
+  constructor(
+    private readonly input: TraceInput,
+    private readonly lines: number
+  ) {
+    let worker: Worker | null
+    try {
+      worker = new Worker(new URL('./reader.worker.ts', import.meta.url), { type: 'module' })
+    } catch {
+      worker = null
+    }
+    this.worker = worker
+    if (!worker) {
+      this.fallback = streamSource(() => openHere(input), lines)
+      return
+    }
+    worker.onmessage = (e: MessageEvent<FromReader>) => {
+      this.heard = true
+      const m = e.data
+      if (m.kind === 'piece') {
+        this.firstHeader ??= m.header
+        this.pieces.push({ header: m.header, events: m.events })
+      } else this.end = m
+      this.wakeUp()
+    }
+    worker.onerror = (e) => {
+      e.preventDefault()
+      if (!this.heard && !this.fallback) {
+        // The worker's script did not load (a page served without it): read here instead.
+        this.fallback = streamSource(() => openHere(this.input), this.lines)
+      } else if (!this.end) {
+        this.end = {
+          kind: 'end',
+          header: null,
+          message: null,
+          error: `the trace reader stopped (${e.message})`
+        }
+      }
+      this.stopWorker()
+      this.wakeUp()
+    }
+    this.post({ kind: 'open', source: input, lines })
+    for (let i = 0; i < AHEAD; i++) this.post({ kind: 'more' })
+  }
+
+  get header(): TraceHeader | null {
+    return this.fallback ? this.fallback.header : (this.end?.header ?? this.firstHeader)
+  }
+
+  get message(): string | null {
+    return this.fallback ? this.fallback.message : (this.end?.message ?? null)
+  }
+
+  async next(): Promise<NdjsonPiece | null> {
+    for (;;) {
+      if (this.fallback) return this.fallback.next()
+      const piece = this.pieces.shift()
+      if (piece) {
+        this.post({ kind: 'more' })
+        return { header: piece.header, events: decodeColumns(piece.events) as TraceEvent[] }
+      }
+      if (this.end) {
+        this.stopWorker()
+        if (this.end.error) throw new Error(this.end.error)
+        return null
+      }
+      await new Promise<void>((resolve) => (this.waiting = resolve))
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.stopWorker()
+    this.end ??= { kind: 'end', header: null, message: null, error: null }
+    this.wakeUp()
+    await this.fallback?.cancel()
+  }
+
+  private post(m: ToReader): void {
+    this.worker?.postMessage(m)
+  }
+
+  private wakeUp(): void {
+    const w = this.waiting
+    this.waiting = null
+    w?.()
+  }
+
+  private stopWorker(): void {
+    this.worker?.terminate()
+    this.worker = null
+  }
+}
