@@ -16,9 +16,15 @@ const WORKLOADS = [
   { name: 'mixed', file: 'mixed.py', target: 1.2, what: 'queues + timers + TCP + executor + locks' }
 ]
 
-/** glibc's dynamic mmap/trim thresholds otherwise adapt to the agent's write buffers and
- * change how the bare side allocates; pinned alike for every mode. */
-const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' }
+/**
+ * glibc's dynamic mmap/trim thresholds otherwise adapt to the agent's write buffers and
+ * change how the bare side allocates; pinned alike for every mode, and above asyncio's
+ * 256 KiB socket read buffer (`max_size`). Pinned at 128 KiB, every `recv` of the bare
+ * echo mapped, remapped and unmapped its buffer (three syscalls and ~2 page faults a
+ * message), while the traced run served it from heap space the agent's buffers had left
+ * free: traced measured 0.3-0.8x bare.
+ */
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '4194304', MALLOC_TRIM_THRESHOLD_: '8388608' }
 
 function modes(ctx) {
   const launcher = join(ctx.root, 'resources/agent/loopscope_launch.py')

@@ -19,7 +19,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAUNCH = os.path.join(ROOT, "resources", "agent", "loopscope_launch.py")
 WORKLOADS = os.path.join(ROOT, "bench", "workloads")
-ENV = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072", MALLOC_TRIM_THRESHOLD_="131072")
+# Above asyncio's 256 KiB socket read buffer, so neither side maps one per recv (see
+# bench/lib/agent-overhead.mjs).
+ENV = dict(os.environ, MALLOC_MMAP_THRESHOLD_="4194304", MALLOC_TRIM_THRESHOLD_="8388608")
 ENV.pop("PYTHONASYNCIODEBUG", None)
 
 
