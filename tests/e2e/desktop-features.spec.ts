@@ -125,6 +125,10 @@ test.describe('settings and run configuration', () => {
 
 test.describe('saved traces', () => {
   test('a trace dropped on the browser window replays in every view, console included', async ({ page }) => {
+    // Read off the main thread: the page starts its trace reader worker for the drop (were
+    // the worker broken, the in-page fallback would hide it from every other assertion).
+    const workers: string[] = []
+    page.on('worker', (w) => workers.push(w.url()))
     await page.goto(appUrl())
     await dropFile(page, 'welcome.ndjson', readFileSync(join(FIXTURES, 'export-welcome.ndjson'), 'utf8'))
     await expect(page.getByTestId('session-state')).toContainText(/exited/i)
@@ -133,6 +137,7 @@ test.describe('saved traces', () => {
     await expect(page.getByRole('region', { name: 'Console' })).toContainText('all done: 12 items handled')
     const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
     await expect.poll(async () => Number(await swimlanes.getAttribute('data-spans'))).toBeGreaterThan(5)
+    expect(workers.some((url) => /reader\.worker/.test(url))).toBe(true)
     // Exported again from the page, since the host never saw the file.
     await page.getByRole('button', { name: 'Export trace', exact: true }).click()
     const download = page.waitForEvent('download')
