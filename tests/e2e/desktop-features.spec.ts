@@ -138,6 +138,7 @@ test.describe('saved traces', () => {
     const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
     await expect.poll(async () => Number(await swimlanes.getAttribute('data-spans'))).toBeGreaterThan(5)
     expect(workers.some((url) => /reader\.worker/.test(url))).toBe(true)
+    await page.screenshot({ path: 'test-results/screenshots/dropped-trace.png' })
     // Exported again from the page, since the host never saw the file.
     await page.getByRole('button', { name: 'Export trace', exact: true }).click()
     const download = page.waitForEvent('download')
