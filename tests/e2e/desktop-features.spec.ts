@@ -169,6 +169,44 @@ test.describe('saved traces', () => {
     await expect(page.getByTestId('session-state')).toContainText(/exited/i)
   })
 
+  test('Stop ends the reading of a big dropped trace in the worker, keeping what was read', async ({
+    page
+  }) => {
+    let readerClosed = false
+    page.on('worker', (w) => {
+      if (/reader\.worker/.test(w.url())) w.on('close', () => (readerClosed = true))
+    })
+    await page.goto(appUrl())
+    // The fixture followed by 400,000 ticks (~28 MB), made in the page and dropped on it.
+    const welcome = readFileSync(join(FIXTURES, 'export-welcome.ndjson'), 'utf8').trimEnd()
+    const dataTransfer = await page.evaluateHandle((head) => {
+      const ticks: string[] = []
+      for (let i = 1; i <= 400_000; i++)
+        ticks.push(`{"type":"tick.begin","t":${100 + i / 1000},"loop":1,"tick":${1000 + i}}`)
+      const dt = new DataTransfer()
+      dt.items.add(new File([head, '\n', ticks.join('\n'), '\n'], 'big.ndjson'))
+      return dt
+    }, welcome)
+    await page.dispatchEvent('.app', 'dragover', { dataTransfer })
+    await page.dispatchEvent('.app', 'drop', { dataTransfer })
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    await expect(tasks.getByRole('row', { name: /^ticker / })).toHaveCount(1)
+    await page.getByRole('button', { name: 'Stop', exact: true }).click()
+    const consoleRegion = page.getByRole('region', { name: 'Console' })
+    await expect(consoleRegion).toContainText('Stopped reading big.ndjson')
+    // The worker itself is ended, not left holding the rest of the file.
+    await expect.poll(() => readerClosed).toBe(true)
+    await expect(page.getByTestId('session-state')).toContainText(/exited/i)
+    // What was read stays, and the page answers at once.
+    await expect(tasks.getByRole('row', { name: /^Task-4 / })).toHaveCount(1)
+    const tick = Number(
+      (await page.getByTestId('session-state').locator('..').textContent())?.match(/tick (\d+)/)?.[1]
+    )
+    expect(tick).toBeLessThan(401_000)
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible()
+  })
+
   test('a script dropped on a browser window asks for its path instead', async ({ page }) => {
     await page.goto(appUrl())
     await dropFile(page, 'app.py', 'print(1)\n')
