@@ -1,7 +1,9 @@
 """Runs the agent's unittest suite under every Python here; prints one summary line.
 
     python3 tests/agent/run_all.py            # every interpreter that exists
-    LOOPSCOPE_SLOW=1 ...                      # also the test_asyncio comparison
+
+CPython's test_asyncio comparison is a suite of its own (test_asyncio_compare.py, run by
+`npm test` in CI or with LOOPSCOPE_SLOW=1), never run here once per interpreter.
 
 Writes test-results/summary/agent.json: {"suite":"agent","passed":N,"failed":N,"skipped":N}.
 """
@@ -41,8 +43,10 @@ def resolve(python):
 
 
 def run_one(path):
+    env = dict(os.environ)
+    env.pop("LOOPSCOPE_SLOW", None)
     proc = subprocess.run([path, "-c", _CHILD % {"here": HERE}], capture_output=True, text=True,
-                          cwd=ROOT, timeout=900)
+                          cwd=ROOT, timeout=900, env=env)
     version = subprocess.run([path, "-c", "import sys;print(sys.version.split()[0])"],
                              capture_output=True, text=True).stdout.strip()
     return path, version, proc
