@@ -31,7 +31,10 @@ export function parseTraceLine(line: string): ParsedLine {
   return checkTraceValue(value)
 }
 
-/** The rules a parsed line must meet: an object, a known type, a finite numeric `t`. */
+/** Readers iterate a batch's ops (a list, or packed columns): anything else would stop them. */
+const batchHasOps = (obj: Record<string, unknown>): boolean =>
+  Array.isArray(obj.ops) || (obj.v === 2 && typeof obj.i === 'string')
+
 /**
  * True when checkTraceValue would take `value` as an event: the common case, checked without
  * building a result, for readers that take a million lines at a time.
@@ -46,10 +49,11 @@ export function isTraceEvent(value: unknown): value is TraceEvent {
     KNOWN_TYPES.has(type) &&
     typeof obj.t === 'number' &&
     Number.isFinite(obj.t) &&
-    (type !== 'batch' || Array.isArray(obj.ops) || (obj.v === 2 && typeof obj.i === 'string'))
+    (type !== 'batch' || batchHasOps(obj))
   )
 }
 
+/** The rules a parsed line must meet: an object, a known type, a finite numeric `t`. */
 export function checkTraceValue(value: unknown): ParsedLine {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { kind: 'error', problem: 'not-an-object', detail: 'a trace line must be a JSON object' }
@@ -75,8 +79,7 @@ export function checkTraceValue(value: unknown): ParsedLine {
   if (typeof obj.t !== 'number' || !Number.isFinite(obj.t)) {
     return { kind: 'error', problem: 'bad-time', detail: `event ${obj.type} without a numeric "t"` }
   }
-  // Readers iterate a batch's ops (a list, or packed columns): anything else would stop them.
-  if (obj.type === 'batch' && !Array.isArray(obj.ops) && !(obj.v === 2 && typeof obj.i === 'string')) {
+  if (obj.type === 'batch' && !batchHasOps(obj)) {
     return {
       kind: 'error',
       problem: 'not-an-object',

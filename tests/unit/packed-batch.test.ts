@@ -10,6 +10,11 @@ import type { BatchEvent, TraceEvent } from '../../src/shared/trace-types'
 const ints = (v: number[]): string => Buffer.from(new Int32Array(v).buffer).toString('base64')
 const floats = (v: number[]): string => Buffer.from(new Float64Array(v).buffer).toString('base64')
 
+/** Task 5 (callback 7), made before the batches under test. */
+function taskMadeEarlier(name: string, coro: string): TraceEvent {
+  return { type: 'task.create', t: 99, loop: 1, task: 5, name, coro, cb: 7, parent: null, site: null }
+}
+
 function packed(parts: {
   i: number[]
   f?: number[]
@@ -55,20 +60,7 @@ describe('packed batches', () => {
     const x = new BatchExpander()
     const out: TraceEvent[] = []
     // A task made earlier (its callback is 7), a timer scheduled earlier (handle 50).
-    x.expand(
-      {
-        type: 'task.create',
-        t: 99,
-        loop: 1,
-        task: 5,
-        name: 'worker',
-        coro: 'w',
-        cb: 7,
-        parent: null,
-        site: null
-      },
-      out
-    )
+    x.expand(taskMadeEarlier('worker', 'w'), out)
     x.expand(packed({ i: [Op.Timer, 50, 8, 0], g: [100.5] }), out)
     out.length = 0
     const b = packed({
@@ -116,20 +108,7 @@ describe('packed batches', () => {
   it('link asyncio.sleep timers to the task that waits on them', () => {
     const x = new BatchExpander()
     const out: TraceEvent[] = []
-    x.expand(
-      {
-        type: 'task.create',
-        t: 99,
-        loop: 1,
-        task: 5,
-        name: 'sleeper',
-        coro: 's',
-        cb: 7,
-        parent: null,
-        site: null
-      },
-      out
-    )
+    x.expand(taskMadeEarlier('sleeper', 's'), out)
     out.length = 0
     // Run 1 (task 5) schedules sleep timer 60 (deadline 105) and waits on it; later the
     // timer's own run. The column: one group of 1, first handle 60, made in run 1.

@@ -14,6 +14,7 @@ Task state is read without side effects (`_state`, `_fut_waiter`, `_exception`; 
 
 import array
 import binascii
+import collections
 import functools
 import itertools
 import operator
@@ -178,7 +179,7 @@ class LoopTrace:
         # asyncio.sleep timers, flat: runs started before it, timer (two items each); the
         # task that waits on it is the one whose step made it.
         self.sl = []
-        self.threadsafe = __import__("collections").deque()
+        self.threadsafe = collections.deque()
 
         # -- ids ---------------------------------------------------------------------------
         # id(task) -> [task id, weakref, id of the awaited future last written, cb id,

@@ -25,7 +25,7 @@ import itertools
 import sys
 import threading
 import time
-from asyncio import base_events, events as aio_events
+from asyncio import base_events, events as aio_events, tasks as aio_tasks
 
 from . import control, encode, hooks, watchdog
 from .control import LoopControl, registry
@@ -40,7 +40,7 @@ _heappush = heapq.heappush
 _SLEEP_CALLBACK = encode._SLEEP_CALLBACK
 _Future = encode._Future
 # The running task of a loop, read straight from asyncio's own map (3.8-3.13).
-_current_tasks_get = getattr(getattr(__import__("asyncio").tasks, "_current_tasks", None), "get", None) or (
+_current_tasks_get = getattr(getattr(aio_tasks, "_current_tasks", None), "get", None) or (
     lambda loop: hooks.current_task(loop))
 # call_at refuses `when=None` from 3.11 on.
 _WHEN_CHECKED = sys.version_info >= (3, 11)

@@ -92,16 +92,12 @@ export class NdjsonTraceReader {
 
   /** The last line, if the text did not end with a newline (a trace cut short mid-write). */
   end(): NdjsonPiece {
-    const out: NdjsonPiece = { header: null, events: [] }
+    // Complete lines fed in and not parsed yet come first, then the unfinished one.
+    const out = this.next(Infinity)
     if (this.skipping) {
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
-    } else {
-      const left = this.next(Infinity)
-      out.header = left.header
-      out.events = left.events
-      if (this.rest.trim()) this.line(this.rest, out)
-    }
+    } else if (this.rest.trim()) this.line(this.rest, out)
     this.rest = ''
     this.skipping = false
     return out

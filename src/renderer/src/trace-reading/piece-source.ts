@@ -3,70 +3,20 @@
 // be started, the same reader on the main thread. The session store replays either alike.
 
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
-import { NdjsonTraceReader, type NdjsonPiece } from '@shared/trace-model/ndjson-reader'
+import type { NdjsonPiece } from '@shared/trace-model/ndjson-reader'
 import { decodeColumns, type EventColumns } from '@shared/trace-model/event-columns'
 import type { FromReader, ToReader } from './protocol'
+import { readHere, type PieceSource, type TraceInput } from './read-here'
 
-export interface PieceSource {
-  /** The next piece of events (and the header, in the piece that holds it); null at the end. */
-  next(): Promise<NdjsonPiece | null>
-  /** The trace's header line, once read. */
-  readonly header: TraceHeader | null
-  /** What the reader found wrong, as the host words it (see NdjsonTraceReader.message). */
-  readonly message: string | null
-  /** Stops reading; no piece follows. */
-  cancel(): Promise<void>
-}
-
-export type TraceInput = { url: string } | { file: Blob }
+export type { PieceSource } from './read-here'
 
 /** Pieces the worker may parse ahead of the page: it parses the next while the page applies one. */
 const AHEAD = 16
 
 /** Reads `input` in a worker, or on this thread where a worker cannot be started. */
 export function readTrace(input: TraceInput, lines: number): PieceSource {
-  if (typeof Worker !== 'function') return streamSource(() => openHere(input), lines)
+  if (typeof Worker !== 'function') return readHere(input, lines)
   return new WorkerSource(input, lines)
-}
-
-/** The same reader on this thread: `open` gives the text once the first piece is asked for. */
-export function streamSource(open: () => Promise<ReadableStream<string>>, lines: number): PieceSource {
-  const reader = new NdjsonTraceReader()
-  let it: ReadableStreamDefaultReader<string> | null = null
-  let ended = false
-  return {
-    get header() {
-      return reader.header
-    },
-    get message() {
-      return reader.message
-    },
-    async next() {
-      if (ended) return null
-      it ??= (await open()).getReader()
-      while (!reader.hasLines) {
-        const { value, done } = await it.read()
-        if (done) {
-          ended = true
-          const last = reader.end()
-          return last.header || last.events.length ? last : null
-        }
-        reader.feed(value)
-      }
-      return reader.next(lines)
-    },
-    async cancel() {
-      ended = true
-      await it?.cancel()
-    }
-  }
-}
-
-async function openHere(input: TraceInput): Promise<ReadableStream<string>> {
-  if ('file' in input) return input.file.stream().pipeThrough(new TextDecoderStream())
-  const res = await fetch(input.url, { cache: 'no-store' })
-  if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
-  return res.body.pipeThrough(new TextDecoderStream())
 }
 
 class WorkerSource implements PieceSource {
@@ -92,7 +42,7 @@ class WorkerSource implements PieceSource {
     }
     this.worker = worker
     if (!worker) {
-      this.fallback = streamSource(() => openHere(input), lines)
+      this.fallback = readHere(input, lines)
       return
     }
     worker.onmessage = (e: MessageEvent<FromReader>) => {
@@ -108,7 +58,7 @@ class WorkerSource implements PieceSource {
       e.preventDefault()
       if (!this.heard && !this.fallback) {
         // The worker's script did not load (a page served without it): read here instead.
-        this.fallback = streamSource(() => openHere(this.input), this.lines)
+        this.fallback = readHere(this.input, this.lines)
       } else if (!this.end) {
         this.end = {
           kind: 'end',

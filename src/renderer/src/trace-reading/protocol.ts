@@ -2,11 +2,12 @@
 
 import type { TraceHeader } from '@shared/trace-types'
 import type { EventColumns } from '@shared/trace-model/event-columns'
+import type { TraceInput } from './read-here'
 
 /** Page → worker. */
 export type ToReader =
   /** Read this trace, `lines` lines a piece; nothing is parsed before a `more`. */
-  | { kind: 'open'; source: { url: string } | { file: Blob }; lines: number }
+  | { kind: 'open'; source: TraceInput; lines: number }
   /** One more piece may be parsed and sent: the worker stays at most this many ahead. */
   | { kind: 'more' }
 
