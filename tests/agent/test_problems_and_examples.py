@@ -92,6 +92,45 @@ class Problems(unittest.TestCase):
         self.assertIn("poker", threads)
 
 
+    def test_executor_job_that_ends_within_its_submitting_tick_is_traced_and_forgotten(self):
+        # The job ends while the step that submitted it still runs; later waits on plain
+        # futures (asyncio reuses the freed futures' addresses) must not be taken for it.
+        path = write_program("""
+            import asyncio, time
+            def quick():
+                return 7
+            async def main():
+                loop = asyncio.get_running_loop()
+                q = asyncio.Queue()
+                for i in range(10):
+                    fut = loop.run_in_executor(None, quick)
+                    time.sleep(0.02)
+                    print(await fut)
+                    del fut
+                    for j in range(20):
+                        loop.call_soon(q.put_nowait, j)
+                        await q.get()
+            asyncio.run(main())
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual((code, out), (0, b"7\n" * 10), err)
+        submitted = [e["job"] for e in events if e["type"] == "executor.submit"]
+        done = [e["job"] for e in events if e["type"] == "executor.done"]
+        self.assertEqual(len(submitted), 10)
+        self.assertEqual(done, submitted)
+        finished = set()
+        kinds = []
+        for e in events:
+            if e["type"] == "executor.done":
+                finished.add(e["job"])
+            elif e["type"] == "task.state" and e.get("awaiting"):
+                awaiting = e["awaiting"]
+                kinds.append(awaiting["kind"])
+                if awaiting["kind"] == "executor":
+                    self.assertNotIn(awaiting["ref"], finished, e)
+        self.assertEqual(kinds.count("queue"), 200, kinds)
+
+
 class SeedExamples(unittest.TestCase):
     def assert_runs(self, name, expected):
         code, out, err, events = run_traced([example(name)])

@@ -40,6 +40,52 @@ class TraceIsWellFormed(unittest.TestCase):
             if event["type"] in ("handle.begin", "handle.schedule", "timer.schedule"):
                 self.assertIn(event["cb"], callbacks)
 
+    def test_reader_and_writer_runs_name_their_callbacks_across_replace_and_remove(self):
+        # A selector's handle is filed from its first run on (io_runs); the callbacks that
+        # replace it, and plain handles that may take its freed address, keep their own names.
+        path = write_program("""
+            import asyncio, socket
+            order = []
+            def first(sock):
+                order.append("first"); sock.recv(1)
+            def second(sock):
+                order.append("second"); sock.recv(1)
+            def writable():
+                order.append("writable")
+            def plain():
+                order.append("plain")
+            async def main():
+                loop = asyncio.get_running_loop()
+                a, b = socket.socketpair()
+                a.setblocking(False)
+                for cb in (first, second, first):
+                    loop.add_reader(a, cb, a)
+                    for _ in range(3):
+                        b.send(b"x")
+                        await asyncio.sleep(0.005)
+                    for _ in range(5):
+                        loop.call_soon(plain)
+                    await asyncio.sleep(0)
+                loop.remove_reader(a)
+                loop.add_writer(b, writable)
+                await asyncio.sleep(0)
+                loop.remove_writer(b)
+                for _ in range(5):
+                    loop.call_soon(plain)
+                await asyncio.sleep(0.005)
+                a.close(); b.close()
+                print(" ".join(order))
+            asyncio.run(main())
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual(code, 0, err)
+        labels = {e["cb"]: e["label"].split(".")[-1] for e in events if e["type"] == "callback"}
+        ran = [labels[e["cb"]] for e in events if e["type"] == "handle.begin"]
+        ran = [name for name in ran if name in ("first", "second", "writable", "plain")]
+        self.assertEqual(" ".join(ran), out.decode().strip())
+        self.assertEqual(ran.count("first"), 6)
+        self.assertEqual(ran.count("second"), 3)
+
     def test_rebuilt_ready_queue_runs_in_fifo_order(self):
         # Schedules are derived from the next tick (batch op "tick"); replaying them must
         # give a FIFO queue whose head is always the handle that begins next.

@@ -130,7 +130,7 @@ class LoopTrace:
         "loop_ref", "id", "ctl", "tick", "phase", "running", "thread", "flushed", "creating", "failed",
         "blocked", "blocked_at", "task_refs", "frame", "unsorted",
         "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
-        "tasks", "timer_tok", "named", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
+        "tasks", "timer_tok", "named", "io_runs", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
         "exec_jobs", "cancelled_by", "await_cache", "sleep_cid", "enc_base", "sl_done",
         "runs_done", "I", "F", "G", "S", "SL", "SW", "WA", "X", "xmap", "nruns", "nev", "open_run", "base_m", "r_base",
         "fast_ready", "fast_locals", "__weakref__",
@@ -193,6 +193,12 @@ class LoopTrace:
         # (in a snapshot, a schedule from another thread), until they run or are skipped.
         # Neither keeps the handle itself.
         self.named = {}
+        # id(handle) -> None, then the (0, cb id, 0) its runs are filed as, for the handles
+        # the selector holds for add_reader / add_writer: asyncio runs the same handle each
+        # time its fd is ready, so after its first run the fast loop files it from here
+        # (loop._ls_run_fast). An entry lives exactly as long as the selector holds the
+        # handle (loop._add_reader and friends), so an id() here is never stale.
+        self.io_runs = {}
         # Callback ids: by callback_key (any callable); by id(code) for functions, methods
         # and partials (see `_known_cb`); by id(code) of a coroutine function for tasks.
         self.cbs = {}
@@ -232,6 +238,7 @@ class LoopTrace:
 
     def clear(self):
         self.timer_tok.clear()
+        self.io_runs.clear()
         self.named.clear()
         self.sleep_timers.clear()
         self.exec_jobs.clear()
@@ -239,6 +246,7 @@ class LoopTrace:
     def drop_capture(self):
         """After a failure: hold on to nothing of the program's."""
         self.task_refs.clear()
+        self.io_runs.clear()
         del self.ev[:]
         del self.rt[:]
         del self.who[:]
@@ -293,15 +301,13 @@ class LoopTrace:
             if kind is _FunctionType:
                 found = self.cb_codes.get(id(cb.__code__))
                 if found is not None and found[0] is cb.__code__:
-                    self.who.append(0)
-                    self.s += (0, found[1], 0)
+                    self._file_plain(handle, (0, found[1], 0))
                     return
             elif kind is _MethodType and owner is not None and type(owner) not in _TASK_TYPES:
                 code = getattr(cb.__func__, "__code__", None)
                 found = self.cb_codes.get(id(code))
                 if found is not None and found[0] is code:
-                    self.who.append(0)
-                    self.s += (0, found[1], 0)
+                    self._file_plain(handle, (0, found[1], 0))
                     return
         if rec is None and owner is not None and isinstance(owner, _TASK_TYPES):
             # A step of a task never recorded (made while the agent did not look): its
@@ -315,9 +321,26 @@ class LoopTrace:
             return
         ids = self.named.pop(id(handle), None) if self.named else None
         if ids is None:
-            ids = (0, self.cb_id(handle._callback), 0)
+            self._file_plain(handle, (0, self.cb_id(handle._callback), 0))
+            return
         self.who.append(0)
         self.s.extend(ids)
+
+    def _file_plain(self, handle, ids):
+        """Files a run of a plain callback, named by nobody; a selector's handle keeps its
+        ids for its next runs (`io_runs`)."""
+        self.who.append(0)
+        self.s += ids
+        if id(handle) in self.io_runs:
+            self.io_runs[id(handle)] = ids
+
+    def io_watched(self, handle):
+        """The selector now holds `handle` (add_reader / add_writer)."""
+        self.io_runs[id(handle)] = None
+
+    def io_dropped(self, handle):
+        """The selector let `handle` go (removed, or replaced by another)."""
+        self.io_runs.pop(id(handle), None)
 
     def _before_run(self, out):
         """Events that belong before the run just made (recorded after it)."""
@@ -412,8 +435,9 @@ class LoopTrace:
             t = t_mono - off
             callback = handle._callback
             if getattr(callback, "__name__", "") == "_set_state" and handle._args:
-                job = self.exec_jobs.pop(id(handle._args[0]), None)
-                if job is not None:
+                job = self.exec_jobs.get(id(handle._args[0]))
+                if job is not None and job[3]() is handle._args[0]:
+                    del self.exec_jobs[id(handle._args[0])]
                     out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": self.id, "job": job[0],
                                 "thread": thread_name, "dur": round(t_mono - job[2], 6),
                                 "start": round(job[2] - off, 6)})
@@ -542,9 +566,9 @@ class LoopTrace:
         if type(waiter) is _Future:
             # The common case: a plain future (a queue's, a lock's, a stream's, an executor's).
             if self.exec_jobs:
-                job = self.exec_jobs.get(id(waiter))
+                job = self.exec_job_of(waiter)
                 if job is not None:
-                    return {"kind": "executor", "ref": job[0], "label": job[1]}
+                    return job[4]
             return classify_by_frame(task, self.await_cache)
         if isinstance(waiter, _TASK_TYPES):
             # Packed as an op of its own: the reader names the awaited task.
@@ -555,10 +579,34 @@ class LoopTrace:
                 if isinstance(child, _TASK_TYPES):
                     refs.append(self.task_record(child, out, t)[0])
             return (OP_WAIT_GATHER, refs)
-        job = self.exec_jobs.get(id(waiter))
+        job = self.exec_job_of(waiter)
         if job is not None:
-            return {"kind": "executor", "ref": job[0], "label": job[1]}
+            return job[4]
         return classify_by_frame(task, self.await_cache)
+
+    def exec_job(self, fut, func, t_sub):
+        """A `run_in_executor` job, known from its submission on (it may end before the
+        tick that submitted it is encoded): (job id, function label, submitted at
+        (monotonic), weak reference to its future, its `awaiting`)."""
+        job_id = new_id()
+        label = callback_label(func)
+        key = id(fut)
+        jobs = self.exec_jobs
+
+        def gone(ref):
+            # The future was freed before its job ended (its executor shut down): its
+            # address may be reused by a future that is no job's.
+            found = jobs.get(key)
+            if found is not None and found[3] is ref:
+                del jobs[key]
+
+        job = (job_id, label, t_sub, weakref.ref(fut, gone), {"kind": "executor", "ref": job_id, "label": label})
+        jobs[key] = job
+        return job
+
+    def exec_job_of(self, waiter):
+        job = self.exec_jobs.get(id(waiter))
+        return job if job is not None and job[3]() is waiter else None
 
     def note_cancel(self, callback, fut, current, out, t):
         """A wake-up was scheduled for a cancelled future: its task was cancelled by
@@ -874,7 +922,7 @@ class LoopTrace:
                 waiter = task._fut_waiter
                 if waiter is None or id(waiter) != wid:
                     continue  # it moved on within the tick: its latest wait is written
-                if type(waiter) is _Future and (not self.exec_jobs or id(waiter) not in self.exec_jobs):
+                if type(waiter) is _Future and (not self.exec_jobs or self.exec_job_of(waiter) is None):
                     awaited = classify_by_frame(task, self.await_cache)
                 else:
                     out = []
@@ -968,15 +1016,12 @@ class LoopTrace:
                 out.append(event)
                 self._events(out)
             elif tag == T_EXEC_SUBMIT:
-                _, _, fut, func, t_sub, parent = e
-                t = t_sub - off
-                job = new_id()
-                label = callback_label(func)
-                self.exec_jobs[id(fut)] = (job, label, t_sub)
+                _, _, job, parent = e
+                t = job[2] - off
                 out = []
                 parent_id = None if parent is None else self.task_record(parent, out, t)[0]
-                out.append({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": self.id, "job": job,
-                            "fn": label, "task": parent_id})
+                out.append({"type": ev.EXECUTOR_SUBMIT, "t": round(t, 6), "loop": self.id, "job": job[0],
+                            "fn": job[1], "task": parent_id})
                 self._events(out)
             elif tag == T_CANCELLED_BY:
                 out = []
@@ -1055,8 +1100,8 @@ class LoopTrace:
             if waiter is None or id(waiter) != wid:
                 continue  # it moved on within the tick: its latest wait is written
             job = jobs.get(wid) if jobs else None
-            if job is not None:
-                awaited = {"kind": "executor", "ref": job[0], "label": job[1]}
+            if job is not None and job[3]() is waiter:
+                awaited = job[4]
             else:
                 awaited = classify_by_frame(task, cache)
             xi = xmap.get(id(awaited))

@@ -222,29 +222,48 @@ class InstrumentedLoopMixin:
         st = self._ls
         st.ev.append((T_IO, len(st.rt), op, fd, direction, callback, _mono()))
 
-    def _add_reader(self, fd, callback, *args):
-        result = super()._add_reader(fd, callback, *args)
+    def _ls_selector_handle(self, fd, which):
+        """The handle the selector holds for fd's reader (0) or writer (1), or None."""
+        try:
+            return self._selector.get_key(fd).data[which]
+        except Exception:
+            return None
+
+    def _ls_add_io(self, fd, which, callback, args):
+        old = self._ls_selector_handle(fd, which) if self._ls_on else None
+        add = super()._add_writer if which else super()._add_reader
+        result = add(fd, callback, *args)
         if self._ls_on:
-            self._ls_io("add", fd, "read", callback)
+            st = self._ls
+            if old is not None:
+                st.io_dropped(old)
+            new = self._ls_selector_handle(fd, which)
+            if new is not None:
+                st.io_watched(new)
+            self._ls_io("add", fd, "write" if which else "read", callback)
         return result
+
+    def _ls_remove_io(self, fd, which):
+        old = self._ls_selector_handle(fd, which) if self._ls_on else None
+        result = (super()._remove_writer if which else super()._remove_reader)(fd)
+        if self._ls_on:
+            if old is not None:
+                self._ls.io_dropped(old)
+            if result:
+                self._ls_io("remove", fd, "write" if which else "read", None)
+        return result
+
+    def _add_reader(self, fd, callback, *args):
+        return self._ls_add_io(fd, 0, callback, args)
 
     def _remove_reader(self, fd):
-        result = super()._remove_reader(fd)
-        if self._ls_on and result:
-            self._ls_io("remove", fd, "read", None)
-        return result
+        return self._ls_remove_io(fd, 0)
 
     def _add_writer(self, fd, callback, *args):
-        result = super()._add_writer(fd, callback, *args)
-        if self._ls_on:
-            self._ls_io("add", fd, "write", callback)
-        return result
+        return self._ls_add_io(fd, 1, callback, args)
 
     def _remove_writer(self, fd):
-        result = super()._remove_writer(fd)
-        if self._ls_on and result:
-            self._ls_io("remove", fd, "write", None)
-        return result
+        return self._ls_remove_io(fd, 1)
 
     # -- executor -----------------------------------------------------------------------
 
@@ -253,7 +272,12 @@ class InstrumentedLoopMixin:
         fut = super().run_in_executor(executor, func, *args)
         if self._ls_on:
             st = self._ls
-            st.ev.append((T_EXEC_SUBMIT, len(st.rt), fut, func, submitted, hooks.current_task(self)))
+            try:
+                job = st.exec_job(fut, func, submitted)
+            except Exception as exc:
+                hooks.disable_hook("executor jobs", exc)
+            else:
+                st.ev.append((T_EXEC_SUBMIT, len(st.rt), job, hooks.current_task(self)))
         return fut
 
     # -- problems -----------------------------------------------------------------------
@@ -454,7 +478,7 @@ class InstrumentedLoopMixin:
             if st.fast_ready is not ready:
                 st.fast_ready = ready
                 st.fast_locals = (ctl, ready.popleft, st.rt, st.rt.append, st.who.append, st.ev.append,
-                                  st.tasks.get, st.other_run, st.wl.extend)
+                                  st.tasks.get, st.other_run, st.wl.extend, st.io_runs.get, st.s.extend, st.named)
             self._ls_run_fast(st, n_io, n_ready - n_io)
         now = _mono()
         frame = st.frame
@@ -502,7 +526,7 @@ class InstrumentedLoopMixin:
         time before it runs and, after, the task it stepped (or its ids in `s`)."""
         # The bound methods and lists this uses, made once per loop (a tick that runs one
         # handle would otherwise spend more on setting these up than on the handle).
-        ctl, popleft, rt, tappend, wappend, evappend, tasks_get, other, wlext = st.fast_locals
+        ctl, popleft, rt, tappend, wappend, evappend, tasks_get, other, wlext, io_get, sext, named = st.fast_locals
         handle = owner = waiter = None
         try:
             for left in range(n_plain, 0, -1):
@@ -521,7 +545,13 @@ class InstrumentedLoopMixin:
                     owner = getattr(handle._callback, "__self__", None)
                     rec = tasks_get(id(owner))
                     if rec is None:
-                        other(handle, owner, None)
+                        # A selector's handle run before is filed as it was then.
+                        ids = io_get(id(handle))
+                        if ids is None or named:
+                            other(handle, owner, None)
+                        else:
+                            wappend(0)
+                            sext(ids)
                     else:
                         waiter = owner._fut_waiter
                         if waiter is not None:
