@@ -274,10 +274,14 @@ async function liveRun(ctx, page, server, { env, tKeys, seconds }) {
   }
 }
 
-/** The two rows of a live run: ingest rate against `target`, and frame time p95. */
+/**
+ * The two rows of a live run: ingest rate against `target`, and frame time p95 (an ERROR
+ * when no events flowed: frames of an idle page say nothing about drawing under load).
+ */
 function liveRows(rows, label, note, ingest, frames, target) {
   rows.push(row(section, `${label}: ingest${note}`, ingest, 'ev/s', { op: '>=', value: target }))
-  rows.push(row(section, `${label}: frame time p95`, percentile(frames, 95), 'ms', FRAME_TARGET))
+  const p95 = ingest > 0 ? percentile(frames, 95) : null
+  rows.push(row(section, `${label}: frame time p95`, p95, 'ms', FRAME_TARGET))
 }
 
 export async function benchRenderer(ctx) {
@@ -440,12 +444,33 @@ export async function benchRenderer(ctx) {
     const synthOffered = Math.round(rate * 1.25)
     const seconds = ctx.liveSeconds
     const total = synthOffered * seconds
+    // BENCH_PROFILE_LIVE=FILE: the page's CPU profile of this run (open it in Chromium's
+    // DevTools, Performance panel), for finding where its main thread goes.
+    const profileTo = process.env.BENCH_PROFILE_LIVE
+    if (profileTo) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'))
+    const traceTo = process.env.BENCH_TRACE_LIVE
+    const traceChunks = []
+    if (traceTo) {
+      cdp.on('Tracing.dataCollected', (e) => traceChunks.push(...e.value))
+      await cdp.send('Tracing.start', {
+        categories: 'devtools.timeline,v8,blink,cc,toplevel',
+        transferMode: 'ReportEvents'
+      })
+    }
     const live = await liveRun(ctx, page, server, {
       env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) },
       tKeys: total,
       seconds
     })
-    const ingest = live.stats.handled / live.span
+    if (profileTo) writeFileSync(profileTo, JSON.stringify((await cdp.send('Profiler.stop')).profile))
+    if (traceTo) {
+      const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
+      await cdp.send('Tracing.end')
+      await done
+      writeFileSync(traceTo, JSON.stringify(traceChunks))
+    }
+    // A run that did not finish is no rate (a broken emitter once read "1 event in 0 s: ∞").
+    const ingest = live.complete && live.span > 0 ? live.stats.handled / live.span : 0
     detail.live = {
       complete: live.complete,
       session: live.session,
