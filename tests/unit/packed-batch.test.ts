@@ -4,7 +4,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BatchExpander } from '../../src/shared/trace-model/batch'
-import { decodeBase64, PackedOp as Op } from '../../src/shared/trace-model/packed-batch'
+import {
+  decodeBase64,
+  PackedOp as Op,
+  packedSteps,
+  type PackedState
+} from '../../src/shared/trace-model/packed-batch'
+import { TraceModel } from '../../src/shared/trace-model/trace-model'
 import type { BatchEvent, TraceEvent } from '../../src/shared/trace-types'
 
 const ints = (v: number[]): string => Buffer.from(new Int32Array(v).buffer).toString('base64')
@@ -234,5 +240,75 @@ describe('packed batches', () => {
       expect(() => new BatchExpander().expand(b as TraceEvent, out)).not.toThrow()
       for (const e of out) expect(Number.isFinite(e.t)).toBe(true)
     }
+  })
+
+  /** A busy tick: `n` runs of task 5, each sleeping on a timer of its own, with waits. */
+  function busyTick(n: number): BatchEvent {
+    const f = Array.from({ length: n }, (_, k) => 101 + k * 1e-5)
+    return packed({
+      i: [Op.Tick, 1, n, Op.Select, 0, ...Array.from({ length: n }, () => -5), Op.TickEnd, 1],
+      f,
+      g: [100.9, 100.95, 100.96, 0, 200],
+      // One group of n sleep timers (handles 5000…), timer k made by run k + 1.
+      sl: [n, 5000, ...Array.from({ length: n }, (_, k) => k + 1)],
+      sw: f.map((t) => t + 1)
+    })
+  }
+  const freshState = (): PackedState => ({
+    ticks: new Map(),
+    announced: new Set(),
+    taskCb: new Map([[5, 7]]),
+    taskNames: new Map(),
+    timers: new Map(),
+    note: () => {}
+  })
+
+  it('expand a part at a time into exactly the events of one expansion, parts ending at op boundaries', () => {
+    const b = busyTick(300)
+    const whole: TraceEvent[] = []
+    const one = packedSteps(b, freshState())
+    expect(one(whole, Infinity)).toBe(true)
+    expect(whole.length).toBeGreaterThan(1200)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 400 }), (most) => {
+        const steps = packedSteps(b, freshState())
+        const parts: TraceEvent[][] = []
+        for (let done = false; !done;) {
+          const out: TraceEvent[] = []
+          done = steps(out, most)
+          // A part stops at the first op boundary at or past `most` events.
+          if (!done) expect(out.length).toBeGreaterThanOrEqual(most)
+          parts.push(out)
+        }
+        expect(parts.flat()).toEqual(whole)
+      }),
+      { numRuns: 40 }
+    )
+  })
+
+  it('are applied by the model a part at a time: a slice never expands a whole busy batch', () => {
+    const b = busyTick(20000)
+    const once = new TraceModel()
+    once.ingest([taskMadeEarlier('worker', 'w'), b])
+    const total = once.eventCount
+    expect(total).toBeGreaterThan(80000)
+    const m = new TraceModel()
+    m.enqueue([taskMadeEarlier('worker', 'w'), b])
+    let clock = 0
+    let slices = 0
+    let before = 0
+    // Each slice's deadline has passed at its first check: it applies at most one part
+    // (2,048 events) plus one check's worth (256).
+    while (!m.drain(clock, () => ++clock)) {
+      expect(m.eventCount - before).toBeLessThanOrEqual(2048 + 256 + 1)
+      // One part: 2,048 events and the rest of the op that reached them (a run here writes
+      // four: begin, end, its sleep's timer and its wait).
+      expect(m.expandedWaiting).toBeLessThanOrEqual(2048 + 3)
+      before = m.eventCount
+      slices++
+    }
+    expect(slices).toBeGreaterThan(30)
+    expect(m.eventCount).toBe(total)
+    expect(m.spans.length).toBe(once.spans.length)
   })
 })

@@ -6,7 +6,7 @@
 // documented events. The Python twin is tests/agent/harness.py (`expand`).
 
 import type { Awaiting, BatchEvent, TraceEvent } from '../trace-types'
-import { expandPacked, type PackedState } from './packed-batch'
+import { expandPacked, packedSteps, type PackedState } from './packed-batch'
 
 export const BatchOp = {
   Tick: 0,
@@ -54,6 +54,15 @@ export class BatchExpander {
     }
     this.note(e)
     out.push(e)
+  }
+
+  /**
+   * For a packed batch, its expansion a part at a time (see `packedSteps`); nothing else may
+   * be expanded or noted until it is done. Null for anything else (use `expand`).
+   */
+  steps(e: TraceEvent): ((out: TraceEvent[], most: number) => boolean) | null {
+    if (e === null || typeof e !== 'object' || e.type !== 'batch' || e.v !== 2) return null
+    return packedSteps(e as BatchEvent, this.packed)
   }
 
   /** Every event of a trace, batches expanded. */

@@ -254,6 +254,18 @@ class Cursor {
 
 /** Appends the events a packed batch stands for to `out`. */
 export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[]): void {
+  const step = packedSteps(b, state)
+  while (!step(out, Infinity));
+}
+
+/**
+ * A packed batch expanded a part at a time: each call appends the events of whole ops to
+ * `out` until it holds at least `most` (or the batch ends) and returns whether the batch
+ * is done. A busy loop's batch stands for ~100,000 events, too many to expand between two
+ * frames; the parts come out exactly as one expansion would, as long as `state` is left
+ * alone until the batch is done.
+ */
+export function packedSteps(b: BatchEvent, state: PackedState): (out: TraceEvent[], most: number) => boolean {
   const loop = b.loop
   const off = typeof b.off === 'number' ? b.off : 0
   const sleepCb = typeof b.sc === 'number' ? b.sc : 0
@@ -296,6 +308,7 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
   let lastTask = 0
   const WA = intColumn(b.wa, wide)
   let wi = 0
+  let out: TraceEvent[] = []
   // asyncio.sleep timers made in the run just expanded, and its task's wait on each; then
   // the waits on plain futures that began with its end.
   const sleeps = (): void => {
@@ -320,181 +333,218 @@ export function expandPacked(b: BatchEvent, state: PackedState, out: TraceEvent[
       wi += 3
     }
   }
-  sleeps()
-  while (ii < I.length) {
-    const op = I[ii++]
-    // Input we did not write may be cut short or corrupt: a batch whose columns run out
-    // stops where they do (what was read stays).
-    if (op <= 0 ? fi >= F.length || (op === 0 && si + 3 > S.length) : !fits(I, op, ii, G.length - gi)) return
-    if (op <= 0) {
-      const start = F[fi++]
-      const stop = c.nextTime(ii, fi, gi) ?? start
-      const [handle, cb, task, next] = c.runIds(op, si, run, true)
-      si = next
-      lastTask = task
-      run++
-      out.push({ type: 'handle.begin', t: at(start), loop, handle, cb, task: task || null, tick })
-      out.push({ type: 'handle.end', t: at(stop), loop, handle, dur: Math.round((stop - start) * 1e6) / 1e6 })
-      cur = start
-      end = stop
+  // A tick's schedules, written a part at a time too (a tick may wake thousands of tasks).
+  let readyList: number[][] | null = null
+  let readyAt = 0
+  let readyT = 0
+  let started = false
+  return (into, most) => {
+    out = into
+    if (!started) {
+      started = true
       sleeps()
-      continue
     }
-    switch (op) {
-      case PackedOp.Tick:
-      case PackedOp.TickReady: {
-        tick = I[ii]
-        const k = I[ii + 1]
-        ii += 2
-        let ready: number[][]
-        if (op === PackedOp.TickReady) {
-          ready = []
-          for (let j = 0; j < k; j++) {
-            const task = I[ii + 3 * j + 2]
-            ready.push([I[ii + 3 * j], I[ii + 3 * j + 1] || (state.taskCb.get(task) ?? 0), task])
-          }
-          ii += 3 * k
-        } else ready = c.readyPrefix(ii, si, run, k)
-        cur = G[gi++]
-        const t = at(cur)
-        for (const [handle, cb, task] of ready) {
-          if (state.announced.delete(handle)) continue
-          out.push({ type: 'handle.schedule', t, loop, handle, cb, task: task || null })
-        }
-        state.ticks.set(loop, tick)
-        out.push({ type: 'tick.begin', t, loop, tick })
-        break
-      }
-      case PackedOp.Select: {
-        const nfds = I[ii]
-        const fds = Array.from({ length: nfds }, (_, j) => I[ii + 1 + j])
-        ii += 1 + nfds
-        const tSel = G[gi]
-        cur = G[gi + 1]
-        const timeout = G[gi + 2]
-        gi += 3
+    return expandSome(most)
+  }
+
+  /** The tick's schedules left, then its tick.begin; false when `out` filled up first. */
+  function scheduleReady(most: number): boolean {
+    const ready = readyList ?? []
+    while (readyAt < ready.length) {
+      if (out.length >= most) return false
+      const [handle, cb, task] = ready[readyAt++]
+      if (state.announced.delete(handle)) continue
+      out.push({ type: 'handle.schedule', t: readyT, loop, handle, cb, task: task || null })
+    }
+    readyList = null
+    state.ticks.set(loop, tick)
+    out.push({ type: 'tick.begin', t: readyT, loop, tick })
+    return true
+  }
+
+  function expandSome(most: number): boolean {
+    if (readyList !== null && !scheduleReady(most)) return false
+    while (ii < I.length) {
+      if (out.length >= most) return false
+      const op = I[ii++]
+      // Input we did not write may be cut short or corrupt: a batch whose columns run out
+      // stops where they do (what was read stays).
+      if (op <= 0 ? fi >= F.length || (op === 0 && si + 3 > S.length) : !fits(I, op, ii, G.length - gi))
+        return true
+      if (op <= 0) {
+        const start = F[fi++]
+        const stop = c.nextTime(ii, fi, gi) ?? start
+        const [handle, cb, task, next] = c.runIds(op, si, run, true)
+        si = next
+        lastTask = task
+        run++
+        out.push({ type: 'handle.begin', t: at(start), loop, handle, cb, task: task || null, tick })
         out.push({
-          type: 'select',
-          t: at(cur),
-          loop,
-          timeout: timeout < 0 ? null : timeout,
-          waited: Math.round((cur - tSel) * 1e6) / 1e6,
-          fds
-        })
-        break
-      }
-      case PackedOp.Due: {
-        const d = I[ii]
-        for (let j = 0; j < d; j++) {
-          const token = I[ii + 1 + j]
-          if (token) out.push({ type: 'timer.due', t: at(cur), loop, handle: -token })
-        }
-        ii += 1 + d
-        break
-      }
-      case PackedOp.Skip: {
-        const [handle] = c.skipIds(I[ii], I[ii + 1], I[ii + 2], true)
-        ii += 3
-        cur = G[gi++]
-        out.push({ type: 'timer.cancel', t: at(cur), loop, handle })
-        break
-      }
-      case PackedOp.Cancel:
-        state.timers.delete(I[ii])
-        out.push({ type: 'timer.cancel', t: at(cur), loop, handle: I[ii] })
-        ii += 1
-        break
-      case PackedOp.Timer:
-      case PackedOp.SleepTimer: {
-        const handle = I[ii]
-        const cb = op === PackedOp.Timer ? I[ii + 1] : sleepCb
-        const task = op === PackedOp.Timer ? I[ii + 2] : 0
-        ii += op === PackedOp.Timer ? 3 : 1
-        state.timers.set(handle, [cb, task])
-        out.push({
-          type: 'timer.schedule',
-          t: at(cur),
+          type: 'handle.end',
+          t: at(stop),
           loop,
           handle,
-          cb,
-          when: at(G[gi++]),
-          task: task || null
+          dur: Math.round((stop - start) * 1e6) / 1e6
         })
-        break
+        cur = start
+        end = stop
+        sleeps()
+        continue
       }
-      case PackedOp.TickEnd:
-        cur = G[gi++]
-        out.push({ type: 'tick.end', t: at(cur), loop, tick: I[ii] })
-        ii += 1
-        break
-      case PackedOp.End:
-        gi++
-        break
-      case PackedOp.Sleep:
-        waiting(I[ii], sleepOn(I[ii + 1]))
-        ii += 2
-        break
-      case PackedOp.Wait: {
-        const awaiting = X[I[ii + 1]]
-        if (awaiting !== null && typeof awaiting === 'object') waiting(I[ii], awaiting as Awaiting)
-        ii += 2
-        break
-      }
-      case PackedOp.Event: {
-        const e = X[I[ii]]
-        ii += 1
-        if (e !== null && typeof e === 'object') {
-          state.note(e as TraceEvent)
-          out.push(e as TraceEvent)
-          tick = state.ticks.get(loop) ?? tick
+      switch (op) {
+        case PackedOp.Tick:
+        case PackedOp.TickReady: {
+          tick = I[ii]
+          const k = I[ii + 1]
+          ii += 2
+          let ready: number[][]
+          if (op === PackedOp.TickReady) {
+            ready = []
+            for (let j = 0; j < k; j++) {
+              const task = I[ii + 3 * j + 2]
+              ready.push([I[ii + 3 * j], I[ii + 3 * j + 1] || (state.taskCb.get(task) ?? 0), task])
+            }
+            ii += 3 * k
+          } else ready = c.readyPrefix(ii, si, run, k)
+          cur = G[gi++]
+          readyList = ready
+          readyAt = 0
+          readyT = at(cur)
+          if (!scheduleReady(most)) return false
+          break
         }
-        break
-      }
-      case PackedOp.Task: {
-        const site = I[ii + 5]
-        const e: TraceEvent = {
-          type: 'task.create',
-          t: at(G[gi++]),
-          loop,
-          task: I[ii],
-          name: str(I[ii + 3]),
-          coro: str(I[ii + 4]),
-          cb: I[ii + 1],
-          parent: I[ii + 2] || null,
-          site: site < 0 ? null : str(site)
+        case PackedOp.Select: {
+          const nfds = I[ii]
+          const fds = Array.from({ length: nfds }, (_, j) => I[ii + 1 + j])
+          ii += 1 + nfds
+          const tSel = G[gi]
+          cur = G[gi + 1]
+          const timeout = G[gi + 2]
+          gi += 3
+          out.push({
+            type: 'select',
+            t: at(cur),
+            loop,
+            timeout: timeout < 0 ? null : timeout,
+            waited: Math.round((cur - tSel) * 1e6) / 1e6,
+            fds
+          })
+          break
         }
-        ii += 6
-        state.note(e)
-        out.push(e)
-        break
+        case PackedOp.Due: {
+          const d = I[ii]
+          for (let j = 0; j < d; j++) {
+            const token = I[ii + 1 + j]
+            if (token) out.push({ type: 'timer.due', t: at(cur), loop, handle: -token })
+          }
+          ii += 1 + d
+          break
+        }
+        case PackedOp.Skip: {
+          const [handle] = c.skipIds(I[ii], I[ii + 1], I[ii + 2], true)
+          ii += 3
+          cur = G[gi++]
+          out.push({ type: 'timer.cancel', t: at(cur), loop, handle })
+          break
+        }
+        case PackedOp.Cancel:
+          state.timers.delete(I[ii])
+          out.push({ type: 'timer.cancel', t: at(cur), loop, handle: I[ii] })
+          ii += 1
+          break
+        case PackedOp.Timer:
+        case PackedOp.SleepTimer: {
+          const handle = I[ii]
+          const cb = op === PackedOp.Timer ? I[ii + 1] : sleepCb
+          const task = op === PackedOp.Timer ? I[ii + 2] : 0
+          ii += op === PackedOp.Timer ? 3 : 1
+          state.timers.set(handle, [cb, task])
+          out.push({
+            type: 'timer.schedule',
+            t: at(cur),
+            loop,
+            handle,
+            cb,
+            when: at(G[gi++]),
+            task: task || null
+          })
+          break
+        }
+        case PackedOp.TickEnd:
+          cur = G[gi++]
+          out.push({ type: 'tick.end', t: at(cur), loop, tick: I[ii] })
+          ii += 1
+          break
+        case PackedOp.End:
+          gi++
+          break
+        case PackedOp.Sleep:
+          waiting(I[ii], sleepOn(I[ii + 1]))
+          ii += 2
+          break
+        case PackedOp.Wait: {
+          const awaiting = X[I[ii + 1]]
+          if (awaiting !== null && typeof awaiting === 'object') waiting(I[ii], awaiting as Awaiting)
+          ii += 2
+          break
+        }
+        case PackedOp.Event: {
+          const e = X[I[ii]]
+          ii += 1
+          if (e !== null && typeof e === 'object') {
+            state.note(e as TraceEvent)
+            out.push(e as TraceEvent)
+            tick = state.ticks.get(loop) ?? tick
+          }
+          break
+        }
+        case PackedOp.Task: {
+          const site = I[ii + 5]
+          const e: TraceEvent = {
+            type: 'task.create',
+            t: at(G[gi++]),
+            loop,
+            task: I[ii],
+            name: str(I[ii + 3]),
+            coro: str(I[ii + 4]),
+            cb: I[ii + 1],
+            parent: I[ii + 2] || null,
+            site: site < 0 ? null : str(site)
+          }
+          ii += 6
+          state.note(e)
+          out.push(e)
+          break
+        }
+        case PackedOp.Done:
+          out.push({
+            type: 'task.state',
+            t: at(G[gi++]),
+            loop,
+            task: I[ii],
+            state: 'done',
+            result: str(I[ii + 1])
+          })
+          ii += 2
+          break
+        case PackedOp.WaitTask: {
+          const awaited = I[ii + 1]
+          waiting(I[ii], { kind: 'task', ref: awaited, label: state.taskNames.get(awaited) ?? 'Task' })
+          ii += 2
+          break
+        }
+        case PackedOp.WaitGather: {
+          const n = I[ii + 1]
+          const refs = Array.from({ length: n }, (_, j) => I[ii + 2 + j])
+          waiting(I[ii], { kind: 'gather', ref: refs, label: `gather of ${n}` })
+          ii += 2 + n
+          break
+        }
+        default:
+          // An op from a newer agent: its operands cannot be known, so the rest is lost.
+          return true
       }
-      case PackedOp.Done:
-        out.push({
-          type: 'task.state',
-          t: at(G[gi++]),
-          loop,
-          task: I[ii],
-          state: 'done',
-          result: str(I[ii + 1])
-        })
-        ii += 2
-        break
-      case PackedOp.WaitTask: {
-        const awaited = I[ii + 1]
-        waiting(I[ii], { kind: 'task', ref: awaited, label: state.taskNames.get(awaited) ?? 'Task' })
-        ii += 2
-        break
-      }
-      case PackedOp.WaitGather: {
-        const n = I[ii + 1]
-        const refs = Array.from({ length: n }, (_, j) => I[ii + 2 + j])
-        waiting(I[ii], { kind: 'gather', ref: refs, label: `gather of ${n}` })
-        ii += 2 + n
-        break
-      }
-      default:
-        // An op from a newer agent: its operands cannot be known, so the rest is lost.
-        return
     }
+    return true
   }
 }
