@@ -6,18 +6,10 @@
 
 /* global window, document -- functions given to page.evaluate run in the page */
 import { execFileSync, spawn } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import { buildIsStale } from '../../scripts/build-freshness.mjs'
 import { percentile, row } from './stats.mjs'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -35,27 +27,9 @@ const section = 'renderer'
 const wallNow = () => performance.timeOrigin + performance.now()
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** The newest modification time (ms) of any file under `dir`. */
-function newestUnder(dir) {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestUnder(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds the app unless a build newer than every source file is there (a stale one was once measured). */
+/** Builds the app unless its build is newer than every source (a stale one was once measured). */
 function ensureBuilt(ctx) {
-  const built = [join(ctx.root, 'out/renderer/index.html'), join(ctx.root, 'out/main/cli.js')]
-  if (built.every((f) => existsSync(f))) {
-    const builtAt = Math.min(...built.map((f) => statSync(f).mtimeMs))
-    const sources = Math.max(
-      newestUnder(join(ctx.root, 'src')),
-      statSync(join(ctx.root, 'electron.vite.config.ts')).mtimeMs
-    )
-    if (sources <= builtAt) return
-  }
+  if (!buildIsStale(ctx.root)) return
   ctx.log('  building (npx electron-vite build)')
   execFileSync('npx', ['electron-vite', 'build'], { cwd: ctx.root, stdio: ['ignore', 'ignore', 'inherit'] })
 }

@@ -1,18 +1,18 @@
 // Starts the web host (`loopscope serve --port 0`) once for all e2e tests, reads the URL it
 // prints, and passes it on in LOOPSCOPE_E2E_URL; returns the teardown that stops it.
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { buildIsStale } from '../../scripts/build-freshness.mjs'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (
-    !existsSync(resolve(ROOT, 'out/renderer/index.html')) ||
-    !existsSync(resolve(ROOT, 'out/main/cli.js'))
-  ) {
-    throw new Error('The app is not built: run `npx electron-vite build` before the e2e tests.')
+  if (buildIsStale(ROOT)) {
+    // Missing, or older than a source file: testing it would test yesterday's app.
+    console.log('e2e: building the app (npx electron-vite build)')
+    execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
   }
   // Settings, run configurations and recent files of the tests live in a folder of their own,
   // so a run starts from the defaults and never touches the person's own.
