@@ -1,7 +1,7 @@
 // The ready queue, timer heap and I/O watchers of one loop, rebuilt from the trace's deltas
 // (docs/trace-format.md: "Identifiers and derived state") and replaceable by a keyframe.
 
-import { F64Column, U8Column } from './columns'
+import { F64Column, U8Column, staggered } from './columns'
 
 export interface IoWatch {
   fd: number
@@ -113,9 +113,9 @@ export const encodeIo = (dir: 'read' | 'write', cb: number): number => (dir === 
 
 /** The loop's delta log: one row per queue change, in trace order. */
 export class DeltaLog {
-  readonly op = new U8Column()
-  readonly a = new F64Column()
-  readonly b = new F64Column()
+  readonly op = new U8Column(staggered(1, 3))
+  readonly a = new F64Column(staggered(0, 2))
+  readonly b = new F64Column(staggered(1, 2))
 
   get length(): number {
     return this.op.length

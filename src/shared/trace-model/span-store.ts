@@ -1,20 +1,21 @@
 // Spans (running steps, callbacks, waits, selector waits, executor jobs) and point markers,
 // column by column.
 
-import { F64Column, I32Column, U8Column } from './columns'
+import { F64Column, I32Column, U8Column, staggered } from './columns'
 
 export class SpanStore {
-  readonly start = new F64Column()
+  // The two float columns, the biggest copies, half a doubling apart.
+  readonly start = new F64Column(staggered(0, 9))
   /** NaN while the span is still open. */
-  readonly end = new F64Column()
-  readonly lane = new I32Column()
-  readonly kind = new U8Column()
-  readonly flags = new U8Column()
+  readonly end = new F64Column(staggered(4, 9))
+  readonly lane = new I32Column(staggered(2, 9))
+  readonly kind = new U8Column(staggered(8, 9))
+  readonly flags = new U8Column(staggered(3, 9))
   /** cb id (run/callback), label string index (wait, executor), fd count (select). */
-  readonly ref = new I32Column()
-  readonly handle = new I32Column()
-  readonly tick = new I32Column()
-  readonly task = new I32Column()
+  readonly ref = new I32Column(staggered(6, 9))
+  readonly handle = new I32Column(staggered(1, 9))
+  readonly tick = new I32Column(staggered(5, 9))
+  readonly task = new I32Column(staggered(7, 9))
 
   get length(): number {
     return this.start.length
@@ -77,11 +78,11 @@ export class SpanStore {
 }
 
 export class MarkerStore {
-  readonly t = new F64Column()
-  readonly lane = new I32Column()
-  readonly kind = new U8Column()
+  readonly t = new F64Column(staggered(0, 4))
+  readonly lane = new I32Column(staggered(2, 4))
+  readonly kind = new U8Column(staggered(1, 4))
   /** Handle id (timer due), fd (I/O ready), task id (ends), problem id. */
-  readonly ref = new I32Column()
+  readonly ref = new I32Column(staggered(3, 4))
 
   get length(): number {
     return this.t.length
