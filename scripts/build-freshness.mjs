@@ -8,7 +8,8 @@ const SOURCES = ['src', 'electron.vite.config.ts', 'package.json']
 
 /** The newest modification time (ms) of `path`, or of any file under it. */
 function newest(path) {
-  if (!statSync(path).isDirectory()) return statSync(path).mtimeMs
+  const st = statSync(path)
+  if (!st.isDirectory()) return st.mtimeMs
   let found = 0
   for (const entry of readdirSync(path)) found = Math.max(found, newest(join(path, entry)))
   return found

@@ -435,8 +435,8 @@ class LoopTrace:
             t = t_mono - off
             callback = handle._callback
             if getattr(callback, "__name__", "") == "_set_state" and handle._args:
-                job = self.exec_jobs.get(id(handle._args[0]))
-                if job is not None and job[3]() is handle._args[0]:
+                job = self.exec_job_of(handle._args[0])
+                if job is not None:
                     del self.exec_jobs[id(handle._args[0])]
                     out.append({"type": ev.EXECUTOR_DONE, "t": round(t, 6), "loop": self.id, "job": job[0],
                                 "thread": thread_name, "dur": round(t_mono - job[2], 6),
@@ -605,6 +605,7 @@ class LoopTrace:
         return job
 
     def exec_job_of(self, waiter):
+        """The job whose future `waiter` is, or None."""
         job = self.exec_jobs.get(id(waiter))
         return job if job is not None and job[3]() is waiter else None
 
@@ -1099,8 +1100,8 @@ class LoopTrace:
             waiter = task._fut_waiter
             if waiter is None or id(waiter) != wid:
                 continue  # it moved on within the tick: its latest wait is written
-            job = jobs.get(wid) if jobs else None
-            if job is not None and job[3]() is waiter:
+            job = self.exec_job_of(waiter) if jobs else None
+            if job is not None:
                 awaited = job[4]
             else:
                 awaited = classify_by_frame(task, cache)

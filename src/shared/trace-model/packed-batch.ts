@@ -337,13 +337,11 @@ export function packedSteps(b: BatchEvent, state: PackedState): (out: TraceEvent
   let readyList: number[][] | null = null
   let readyAt = 0
   let readyT = 0
-  let started = false
   return (into, most) => {
     out = into
-    if (!started) {
-      started = true
-      sleeps()
-    }
+    // Before the first run: the sleeps and waits filed at run index 0 (after that, a no-op:
+    // each run's are written right after it).
+    sleeps()
     return expandSome(most)
   }
 

@@ -148,7 +148,7 @@ export class TraceModel {
         this.pendingExpanded = null
         this.expandedAt = 0
         if (this.pendingSteps !== null) {
-          this.expandPart()
+          this.expandPart(this.pendingSteps)
           if (clock() >= deadline) return false
           continue
         }
@@ -170,9 +170,7 @@ export class TraceModel {
   }
 
   /** The next part of the packed batch being expanded, into pendingExpanded. */
-  private expandPart(): void {
-    const steps = this.pendingSteps
-    if (steps === null) return
+  private expandPart(steps: (out: TraceEvent[], most: number) => boolean): void {
     const out: TraceEvent[] = []
     let done: boolean
     try {
@@ -214,7 +212,7 @@ export class TraceModel {
       const steps = this.expander.steps(e)
       if (steps !== null) {
         this.pendingSteps = steps
-        this.expandPart()
+        this.expandPart(steps)
         return
       }
       const out: TraceEvent[] = []
