@@ -38,6 +38,19 @@ export function row(section, name, value, unit, target = null, extra = {}) {
   return { section, name, value, unit, target, status, ...extra }
 }
 
+/**
+ * A figure that ran but cannot be told from noise (a workload shorter than its start-up's
+ * jitter). Not an ERROR: the harness worked; the machine was too noisy for that size.
+ */
+export const noiseRow = (section, name, why) => ({
+  section,
+  name,
+  value: null,
+  unit: '',
+  target: { text: why },
+  status: 'NOISE'
+})
+
 export const errorRow = (section, name, error) => ({
   section,
   name,
