@@ -406,10 +406,15 @@ export async function benchRenderer(ctx) {
     // one's session replaces it).
     const rec = recordAgentTrace(ctx, n)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
+    // BENCH_PROFILE_RECORDED=FILE: the page's CPU profile of this open (main thread only;
+    // the reading worker is a target of its own).
+    const recProfileTo = process.env.BENCH_PROFILE_RECORDED
+    if (recProfileTo) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'))
     const r0 = wallNow()
     await client.call('openTrace', rec.path)
     const recOpened = await settleOpened(page, r0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const recSeconds = (recOpened.end - r0) / 1000
+    if (recProfileTo) writeFileSync(recProfileTo, JSON.stringify((await cdp.send('Profiler.stop')).profile))
     const recHeapAfter = await heapUsed(cdp)
     await bench(page, () => (window.__bench.recording = false))
     detail.openRecorded = {

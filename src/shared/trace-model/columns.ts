@@ -116,31 +116,68 @@ export class StringTable {
 /** Keys below this go in the dense array; others (ids that are addresses, say) in a Map. */
 const DENSE_KEY_LIMIT = 1 << 24
 
+/** A dense window grows to hold `key` (NaN marks a hole). */
+function widen(data: Float64Array, key: number): Float64Array {
+  const next = new Float64Array(Math.min(DENSE_KEY_LIMIT, Math.max(key + 1, data.length * 2))).fill(NaN)
+  next.set(data)
+  return next
+}
+
 /**
- * A map from small non-negative integer ids (handles, numbered from 1 by the agent) to numbers,
- * kept in one typed array: a million handles cost 8 MB here against ~40 MB as Map entries, and
- * a lookup is an index. Other keys fall back to a Map.
+ * A map from integer ids to numbers, kept in typed arrays: a million handles cost 8 MB here
+ * against ~40 MB as Map entries, and a lookup is an index. Two dense windows: ids from 0 (the
+ * agent numbers handles from 1), and ids from the first one past 2^24 (the agent numbers the
+ * runs of a `batch` no event names from `r`, 2^40 + 2^32: a recording's anonymous runs, a
+ * quarter of a million in a 1 M-event trace, are then an index too instead of a Map entry
+ * keyed by a number that is not a small integer, which cost more than the rest of ingesting
+ * them). Other keys fall back to a Map.
  */
 export class DenseNumberMap {
   private data = new Float64Array(1024).fill(NaN)
+  /** The second window: its first id (-1 until a key past the first window arrives). */
+  private highBase = -1
+  private high = new Float64Array(0)
   private readonly sparse = new Map<unknown, number>()
 
   set(key: number, value: number): void {
-    if (Number.isInteger(key) && key >= 0 && key < DENSE_KEY_LIMIT && typeof value === 'number') {
-      if (key >= this.data.length) {
-        const next = new Float64Array(
-          Math.min(DENSE_KEY_LIMIT, Math.max(key + 1, this.data.length * 2))
-        ).fill(NaN)
-        next.set(this.data)
-        this.data = next
+    // NaN marks a hole in a window: a NaN value (or one not a number) goes to the Map.
+    if (typeof value === 'number' && value === value && Number.isInteger(key) && key >= 0) {
+      if (key < DENSE_KEY_LIMIT) {
+        if (key >= this.data.length) this.data = widen(this.data, key)
+        this.data[key] = value
+        return
       }
-      this.data[key] = value
-    } else this.sparse.set(key, value)
+      if (this.highBase < 0) this.highBase = key
+      const k = key - this.highBase
+      if (k >= 0 && k < DENSE_KEY_LIMIT) {
+        if (k >= this.high.length) this.high = widen(this.high, k)
+        this.high[k] = value
+        return
+      }
+    } else this.clearSlot(key)
+    this.sparse.set(key, value)
+  }
+
+  /** Leaves a hole where `key` may have had a value in a window. */
+  private clearSlot(key: number): void {
+    if (!Number.isInteger(key) || key < 0) return
+    if (key < DENSE_KEY_LIMIT) {
+      if (key < this.data.length) this.data[key] = NaN
+    } else {
+      const k = key - this.highBase
+      if (this.highBase >= 0 && k >= 0 && k < this.high.length) this.high[k] = NaN
+    }
   }
 
   get(key: number): number | undefined {
-    if (Number.isInteger(key) && key >= 0 && key < DENSE_KEY_LIMIT) {
-      const v = key < this.data.length ? this.data[key] : NaN
+    if (Number.isInteger(key) && key >= 0) {
+      let v = NaN
+      if (key < DENSE_KEY_LIMIT) {
+        if (key < this.data.length) v = this.data[key]
+      } else {
+        const k = key - this.highBase
+        if (this.highBase >= 0 && k >= 0 && k < this.high.length) v = this.high[k]
+      }
       if (v === v) return v
     }
     return this.sparse.get(key)

@@ -735,8 +735,9 @@ export class TraceModel {
     }
     loop.current = { span, handle: e.handle, task: task ? task.id : null }
     // The agent's watchdog thread can report a block before the blocking handle's begin
-    // reaches the stream.
-    const bp = this.blockedProblem.get(e.handle)
+    // reaches the stream. (Looked up only when there are blocks: a recording's run ids are
+    // numbers past 2^40, which a Map hashes far slower than small integers.)
+    const bp = this.blockedProblem.size > 0 ? this.blockedProblem.get(e.handle) : undefined
     if (bp && bp.span === null) {
       bp.span = span
       this.spans.flags.data[span] |= SpanFlag.Blocked
