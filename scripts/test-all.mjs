@@ -146,6 +146,9 @@ for (const stage of stages) {
       counts = { passed: 0, failed: 1, skipped: 0 }
     }
   }
+  // A stage that failed without naming a test (a typecheck, the lint, a crash) is named itself.
+  if (counts.failed > 0 && !failures.some((f) => f.startsWith(`${stage.name}: `)))
+    failures.push(`${stage.name}: exited with ${res.status ?? res.signal} (its output is above)`)
   for (const k of Object.keys(totals)) totals[k] += counts[k]
   rows.push({ stage: stage.name, ...counts, seconds: ((Date.now() - started) / 1000).toFixed(1) })
 }

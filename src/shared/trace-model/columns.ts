@@ -117,7 +117,7 @@ export class StringTable {
 const DENSE_KEY_LIMIT = 1 << 24
 
 /** A dense window grows to hold `key` (NaN marks a hole). */
-function widen(data: Float64Array, key: number): Float64Array {
+function widen(data: Float64Array, key: number): Float64Array<ArrayBuffer> {
   const next = new Float64Array(Math.min(DENSE_KEY_LIMIT, Math.max(key + 1, data.length * 2))).fill(NaN)
   next.set(data)
   return next
