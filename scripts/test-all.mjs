@@ -118,6 +118,7 @@ const failures = [] // "stage: test: first line of its error", printed with the 
 for (const stage of stages) {
   if (only.length && !only.includes(stage.name)) continue
   const started = Date.now()
+  const failuresBefore = failures.length
   console.log(`\n=== ${stage.name}: ${stage.cmd.join(' ')}`)
   if (stage.skipUnless && !stage.skipUnless()) {
     console.log(`${stage.name}: skipped: ${stage.skipWhy}`)
@@ -147,7 +148,7 @@ for (const stage of stages) {
     }
   }
   // A stage that failed without naming a test (a typecheck, the lint, a crash) is named itself.
-  if (counts.failed > 0 && !failures.some((f) => f.startsWith(`${stage.name}: `)))
+  if (counts.failed > 0 && failures.length === failuresBefore)
     failures.push(`${stage.name}: exited with ${res.status ?? res.signal} (its output is above)`)
   for (const k of Object.keys(totals)) totals[k] += counts[k]
   rows.push({ stage: stage.name, ...counts, seconds: ((Date.now() - started) / 1000).toFixed(1) })

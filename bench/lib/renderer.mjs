@@ -27,6 +27,18 @@ const section = 'renderer'
 const wallNow = () => performance.timeOrigin + performance.now()
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Starts the page's CPU profiler when `file` is set (an env hook, e.g. BENCH_PROFILE_LIVE);
+ * the function returned stops it and saves the profile there (open it in Chromium's DevTools,
+ * Performance panel). Main thread only: the trace-reading worker is a target of its own.
+ */
+async function profileTo(cdp, file) {
+  if (!file) return async () => undefined
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.start')
+  return async () => writeFileSync(file, JSON.stringify((await cdp.send('Profiler.stop')).profile))
+}
+
 /** Builds the app unless its build is newer than every source (a stale one was once measured). */
 function ensureBuilt(ctx) {
   if (!buildIsStale(ctx.root)) return
@@ -406,15 +418,12 @@ export async function benchRenderer(ctx) {
     // one's session replaces it).
     const rec = recordAgentTrace(ctx, n)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
-    // BENCH_PROFILE_RECORDED=FILE: the page's CPU profile of this open (main thread only;
-    // the reading worker is a target of its own).
-    const recProfileTo = process.env.BENCH_PROFILE_RECORDED
-    if (recProfileTo) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'))
+    const stopRecProfile = await profileTo(cdp, process.env.BENCH_PROFILE_RECORDED)
     const r0 = wallNow()
     await client.call('openTrace', rec.path)
     const recOpened = await settleOpened(page, r0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const recSeconds = (recOpened.end - r0) / 1000
-    if (recProfileTo) writeFileSync(recProfileTo, JSON.stringify((await cdp.send('Profiler.stop')).profile))
+    await stopRecProfile()
     const recHeapAfter = await heapUsed(cdp)
     await bench(page, () => (window.__bench.recording = false))
     detail.openRecorded = {
@@ -450,10 +459,7 @@ export async function benchRenderer(ctx) {
     const synthOffered = Math.round(rate * 1.25)
     const seconds = ctx.liveSeconds
     const total = synthOffered * seconds
-    // BENCH_PROFILE_LIVE=FILE: the page's CPU profile of this run (open it in Chromium's
-    // DevTools, Performance panel), for finding where its main thread goes.
-    const profileTo = process.env.BENCH_PROFILE_LIVE
-    if (profileTo) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'))
+    const stopLiveProfile = await profileTo(cdp, process.env.BENCH_PROFILE_LIVE)
     const traceTo = process.env.BENCH_TRACE_LIVE
     const traceChunks = []
     if (traceTo) {
@@ -468,7 +474,7 @@ export async function benchRenderer(ctx) {
       tKeys: total,
       seconds
     })
-    if (profileTo) writeFileSync(profileTo, JSON.stringify((await cdp.send('Profiler.stop')).profile))
+    await stopLiveProfile()
     if (traceTo) {
       const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
       await cdp.send('Tracing.end')
