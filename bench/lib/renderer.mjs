@@ -39,6 +39,29 @@ async function profileTo(cdp, file) {
   return async () => writeFileSync(file, JSON.stringify((await cdp.send('Profiler.stop')).profile))
 }
 
+/**
+ * Starts a Chromium trace (timeline, V8, Blink and compositor events) when `file` is set (an
+ * env hook, e.g. BENCH_TRACE_LIVE); the function returned stops it and saves it there. The
+ * tracing itself slows the page.
+ */
+async function traceTo(cdp, file) {
+  if (!file) return async () => undefined
+  const chunks = []
+  const collect = (e) => chunks.push(...e.value)
+  cdp.on('Tracing.dataCollected', collect)
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,v8,blink,cc,toplevel',
+    transferMode: 'ReportEvents'
+  })
+  return async () => {
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
+    await cdp.send('Tracing.end')
+    await done
+    cdp.off('Tracing.dataCollected', collect)
+    writeFileSync(file, JSON.stringify(chunks))
+  }
+}
+
 /** Builds the app unless its build is newer than every source (a stale one was once measured). */
 function ensureBuilt(ctx) {
   if (!buildIsStale(ctx.root)) return
@@ -331,10 +354,14 @@ export async function benchRenderer(ctx) {
     const n = ctx.traceEvents
     const heapBefore = await heapUsed(cdp)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
+    const stopOpenProfile = await profileTo(cdp, process.env.BENCH_PROFILE_OPEN)
+    const stopOpenTrace = await traceTo(cdp, process.env.BENCH_TRACE_OPEN)
     const t0 = wallNow()
     const info = await client.call('openTrace', ctx.syntheticTrace)
     const opened = await settleOpened(page, t0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const openSeconds = (opened.end - t0) / 1000
+    await stopOpenProfile()
+    await stopOpenTrace()
     const heapAfter = await heapUsed(cdp)
     const openFrames = await bench(
       page,
@@ -419,11 +446,13 @@ export async function benchRenderer(ctx) {
     const rec = recordAgentTrace(ctx, n)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
     const stopRecProfile = await profileTo(cdp, process.env.BENCH_PROFILE_RECORDED)
+    const stopRecTrace = await traceTo(cdp, process.env.BENCH_TRACE_RECORDED)
     const r0 = wallNow()
     await client.call('openTrace', rec.path)
     const recOpened = await settleOpened(page, r0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const recSeconds = (recOpened.end - r0) / 1000
     await stopRecProfile()
+    await stopRecTrace()
     const recHeapAfter = await heapUsed(cdp)
     await bench(page, () => (window.__bench.recording = false))
     detail.openRecorded = {
@@ -460,27 +489,14 @@ export async function benchRenderer(ctx) {
     const seconds = ctx.liveSeconds
     const total = synthOffered * seconds
     const stopLiveProfile = await profileTo(cdp, process.env.BENCH_PROFILE_LIVE)
-    const traceTo = process.env.BENCH_TRACE_LIVE
-    const traceChunks = []
-    if (traceTo) {
-      cdp.on('Tracing.dataCollected', (e) => traceChunks.push(...e.value))
-      await cdp.send('Tracing.start', {
-        categories: 'devtools.timeline,v8,blink,cc,toplevel',
-        transferMode: 'ReportEvents'
-      })
-    }
+    const stopLiveTrace = await traceTo(cdp, process.env.BENCH_TRACE_LIVE)
     const live = await liveRun(ctx, page, server, {
       env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) },
       tKeys: total,
       seconds
     })
     await stopLiveProfile()
-    if (traceTo) {
-      const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
-      await cdp.send('Tracing.end')
-      await done
-      writeFileSync(traceTo, JSON.stringify(traceChunks))
-    }
+    await stopLiveTrace()
     // A run that did not finish is no rate (a broken emitter once read "1 event in 0 s: ∞").
     const ingest = live.complete && live.span > 0 ? live.stats.handled / live.span : 0
     detail.live = {

@@ -125,19 +125,25 @@ test.describe('settings and run configuration', () => {
 
 test.describe('saved traces', () => {
   test('a trace dropped on the browser window replays in every view, console included', async ({ page }) => {
-    // Read off the main thread: the page starts its trace reader worker for the drop (were
-    // the worker broken, the in-page fallback would hide it from every other assertion).
-    const workers: string[] = []
-    page.on('worker', (w) => workers.push(w.url()))
+    // Read off the main thread, by the reader worker the page starts once its window is up
+    // (were the worker broken, the in-page fallback would hide it from every other
+    // assertion): the drop takes that one, which is ended once it has read the file.
+    const workers: { url: string; closed: boolean }[] = []
+    page.on('worker', (w) => {
+      const seen = { url: w.url(), closed: false }
+      workers.push(seen)
+      w.on('close', () => (seen.closed = true))
+    })
     await page.goto(appUrl())
+    await expect.poll(() => workers.filter((w) => /reader\.worker/.test(w.url)).length).toBe(1)
     await dropFile(page, 'welcome.ndjson', readFileSync(join(FIXTURES, 'export-welcome.ndjson'), 'utf8'))
     await expect(page.getByTestId('session-state')).toContainText(/exited/i)
+    await expect.poll(() => workers.find((w) => /reader\.worker/.test(w.url))?.closed).toBe(true)
     const tasks = page.getByRole('region', { name: 'Tasks' })
     await expect(tasks.getByRole('row', { name: /^ticker / })).toHaveCount(1)
     await expect(page.getByRole('region', { name: 'Console' })).toContainText('all done: 12 items handled')
     const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
     await expect.poll(async () => Number(await swimlanes.getAttribute('data-spans'))).toBeGreaterThan(5)
-    expect(workers.some((url) => /reader\.worker/.test(url))).toBe(true)
     await page.screenshot({ path: 'test-results/screenshots/dropped-trace.png' })
     // Exported again from the page, since the host never saw the file.
     await page.getByRole('button', { name: 'Export trace', exact: true }).click()

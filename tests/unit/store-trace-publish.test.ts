@@ -95,4 +95,40 @@ describe('when the trace store tells the views about new data', () => {
       expect(store.tableVersion).toBe(store.version)
     }
   })
+  it('while a saved trace is read in, waits out the half second between publishes on a timer, asking for no frame meanwhile, and shows the whole trace at the next frame once it is in', async () => {
+    const store = useTraceStore()
+    vi.advanceTimersByTime(1000)
+    let from = 0
+    const send = (events: TraceEvent[]): void => {
+      store.ingestBatch({ session: 1, from, events })
+      from += events.length
+    }
+    send([
+      { type: 'loop.start', t: 0, loop: 1, thread: 1, threadName: 'MainThread', cls: 'L' },
+      { type: 'callback', t: 0, loop: 1, cb: 1, label: 'cb', site: null }
+    ])
+    await Promise.resolve()
+    expect(store.version).toBe(2)
+    store.setLoading(true)
+    frames.shift()!(0)
+    send(callbacks(0, 100))
+    // Neither the frame just run nor the batch asked for another: the wait is a timer.
+    expect(frames).toHaveLength(0)
+    vi.advanceTimersByTime(400)
+    expect(frames).toHaveLength(0)
+    expect(store.version).toBe(2)
+    vi.advanceTimersByTime(100)
+    expect(frames).toHaveLength(1)
+    frames.shift()!(0)
+    expect(store.version).toBe(from)
+    send(callbacks(100, 100))
+    frames.shift()!(0)
+    expect(frames).toHaveLength(0)
+    expect(store.version).toBeLessThan(from)
+    // The last piece is in: shown at the next frame, not when the half second is over.
+    store.setLoading(false)
+    expect(frames).toHaveLength(1)
+    frames.shift()!(0)
+    expect(store.version).toBe(from)
+  })
 })

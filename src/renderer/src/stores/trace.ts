@@ -33,6 +33,8 @@ const FLOOD_EVENTS = 1000
 const FLOOD_PUBLISH_MS = 50
 /** While a saved trace is read in (nothing live to follow), how often (ms) the views catch up. */
 const LOADING_PUBLISH_MS = 500
+/** One 60 Hz frame (ms). */
+const FRAME_MS = 16.7
 /**
  * Queued events are applied in slices of at most this long (ms), a task each, so that a big
  * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long. Short
@@ -106,6 +108,8 @@ export const useTraceStore = defineStore('trace', () => {
     wakeDrainWaiters(true)
     if (publishFrame) cancelAnimationFrame(publishFrame)
     publishFrame = 0
+    if (publishTimer) clearTimeout(publishTimer)
+    publishTimer = null
     if (tableTimer) clearTimeout(tableTimer)
     tableTimer = null
     flooding = false
@@ -123,6 +127,8 @@ export const useTraceStore = defineStore('trace', () => {
    * which would cost far more than ingesting the events. Without frames (Node), at once.
    */
   let publishFrame = 0
+  /** Set while a publish waits out a long gap (see publish); it counts as pending. */
+  let publishTimer: ReturnType<typeof setTimeout> | null = null
   let notices = 0
   function publish(): void {
     const now = performance.now()
@@ -130,8 +136,17 @@ export const useTraceStore = defineStore('trace', () => {
     // publish repaints and commits the page: ~7 ms here), and the frames between go to
     // taking in events.
     const gap = loading ? LOADING_PUBLISH_MS : flooding ? FLOOD_PUBLISH_MS : 0
-    if (gap && now - lastPublishAt < gap - 8 && typeof requestAnimationFrame === 'function') {
-      publishFrame = requestAnimationFrame(publish)
+    const wait = gap - 8 - (now - lastPublishAt)
+    if (gap && wait > 0 && typeof requestAnimationFrame === 'function') {
+      // A long wait (a trace being read in) is a timer, then the frame: a frame requested
+      // only to find it is not time yet still costs the page a frame's work.
+      publishFrame = 0
+      if (wait > 2 * FRAME_MS)
+        publishTimer = setTimeout(() => {
+          publishTimer = null
+          publishFrame = requestAnimationFrame(publish)
+        }, wait - FRAME_MS)
+      else publishFrame = requestAnimationFrame(publish)
       return
     }
     publishFrame = 0
@@ -174,7 +189,7 @@ export const useTraceStore = defineStore('trace', () => {
       publish()
       return
     }
-    if (publishFrame) return
+    if (publishFrame || publishTimer) return
     publishFrame = requestAnimationFrame(publish)
     // After a quiet spell the first batch is shown at once, at the end of the task that
     // brought it, instead of up to a frame later; the frame requested above takes whatever
@@ -194,7 +209,11 @@ export const useTraceStore = defineStore('trace', () => {
   let loading = false
   function setLoading(on: boolean): void {
     loading = on
-    if (!on) schedulePublish()
+    if (on) return
+    // The whole trace is in: shown at the next frame, not when the loading gap is over.
+    if (publishTimer) clearTimeout(publishTimer)
+    publishTimer = null
+    schedulePublish()
   }
   function publishNow(): void {
     version.value = applied()

@@ -19,6 +19,44 @@ export function readTrace(input: TraceInput, lines: number): PieceSource {
   return new WorkerSource(input, lines)
 }
 
+/** A reader worker started ahead of the next open, and whether its script failed to load. */
+let spare: { worker: Worker; failed: boolean } | null = null
+
+/**
+ * Starts a reader worker before it is needed, so that opening a trace does not wait for one
+ * to start and load its script (~80 ms of a big trace's open here). Each open takes it and
+ * starts the next once it has read its file.
+ */
+export function prepareReader(): void {
+  if (spare || typeof Worker !== 'function') return
+  const worker = startWorker()
+  if (!worker) return
+  const s = { worker, failed: false }
+  worker.onerror = (e) => {
+    // Its script did not load: the open that takes it reads on the page instead.
+    e.preventDefault()
+    s.failed = true
+  }
+  spare = s
+}
+
+function startWorker(): Worker | null {
+  try {
+    return new Worker(new URL('./reader.worker.ts', import.meta.url), { type: 'module' })
+  } catch {
+    return null
+  }
+}
+
+/** The spare worker if there is a sound one, else a new one (null where none can start). */
+function takeWorker(): Worker | null {
+  const s = spare
+  spare = null
+  if (s && !s.failed) return s.worker
+  s?.worker.terminate()
+  return s ? null : startWorker()
+}
+
 class WorkerSource implements PieceSource {
   private worker: Worker | null
   private readonly pieces: { header: TraceHeader | null; events: EventColumns }[] = []
@@ -34,12 +72,7 @@ class WorkerSource implements PieceSource {
     private readonly input: TraceInput,
     private readonly lines: number
   ) {
-    let worker: Worker | null
-    try {
-      worker = new Worker(new URL('./reader.worker.ts', import.meta.url), { type: 'module' })
-    } catch {
-      worker = null
-    }
+    const worker = takeWorker()
     this.worker = worker
     if (!worker) {
       this.fallback = readHere(input, lines)
@@ -117,7 +150,10 @@ class WorkerSource implements PieceSource {
   }
 
   private stopWorker(): void {
-    this.worker?.terminate()
+    if (!this.worker) return
+    this.worker.terminate()
     this.worker = null
+    // The file is read: the next open's worker may start now.
+    prepareReader()
   }
 }
