@@ -197,6 +197,12 @@ test.describe('saved traces', () => {
     await page.dispatchEvent('.app', 'drop', { dataTransfer })
     const tasks = page.getByRole('region', { name: 'Tasks' })
     await expect(tasks.getByRole('row', { name: /^ticker / })).toHaveCount(1)
+    // The status bar says how far in it is, as a share of the file.
+    const state = page.getByTestId('session-state')
+    await expect(state).toHaveText(/^Reading trace · \d+ %$/)
+    const shown = Number(/(\d+) %/.exec((await state.textContent()) ?? '')?.[1])
+    expect(shown).toBeLessThan(100)
+    await page.screenshot({ path: 'test-results/screenshots/reading-trace.png' })
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
     const consoleRegion = page.getByRole('region', { name: 'Console' })
     await expect(consoleRegion).toContainText('Stopped reading big.ndjson')

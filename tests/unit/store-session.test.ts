@@ -60,6 +60,38 @@ describe('the session store', () => {
     expect(session.state).toBe('running')
   })
 
+  it('counts events per second as the model applies them, not as the views are told of them', async () => {
+    // As in a page: frames exist (these never come), and the clock stands still, so each
+    // batch is applied whole at once while the views wait for a frame.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] })
+    vi.stubGlobal('requestAnimationFrame', () => 1)
+    vi.stubGlobal('cancelAnimationFrame', () => {})
+    try {
+      const api = new ReplayApi()
+      await session.init(api)
+      const trace = useTraceStore()
+      trace.setLoading(true)
+      const ticks = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          type: 'tick.begin' as const,
+          t: from + i,
+          loop: 1,
+          tick: from + i
+        }))
+      trace.ingestBatch({ session: 1, from: 0, events: ticks(0, 300) })
+      vi.advanceTimersByTime(1000)
+      expect(session.eventsPerSec).toBe(trace.model.eventCount)
+      const first = trace.model.eventCount
+      trace.ingestBatch({ session: 1, from: 300, events: ticks(300, 500) })
+      vi.advanceTimersByTime(1000)
+      expect(session.eventsPerSec).toBe(trace.model.eventCount - first)
+      expect(session.eventsPerSec).toBe(500)
+    } finally {
+      vi.useRealTimers()
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('reports a failing command as a Loopscope notice in the console', async () => {
     const api = new ReplayApi()
     await session.init(api)

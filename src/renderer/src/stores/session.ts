@@ -18,6 +18,7 @@ import { MAX_REPLAY_EVENTS } from '@shared/api'
 import type { Breakpoints } from '@shared/agent-protocol'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { readTrace, type PieceSource } from '../trace-reading/piece-source'
+import { ReadProgress } from '../trace-reading/read-progress'
 import { useTraceStore } from './trace'
 import { useUiStore } from './ui'
 import { useSettingsStore } from './settings'
@@ -73,7 +74,16 @@ export const useSessionStore = defineStore('session', () => {
     () => state.value === 'running' || state.value === 'paused' || state.value === 'starting'
   )
   /** The trace being read in the page now (see replayTrace), and whether Stop asked to end it. */
-  const reading = shallowRef<{ id: number; stopped: boolean } | null>(null)
+  const reading = shallowRef<{ id: number; stopped: boolean; progress: ReadProgress } | null>(null)
+  /**
+   * How much of the trace being read in the page the views show, 0 to 1 (null when its size is
+   * not known, or when none is being read): the status bar's percentage.
+   */
+  const readFraction = computed(() => {
+    void trace.version
+    const r = reading.value
+    return r ? r.progress.fraction(trace.model.queued) : null
+  })
   /**
    * True while a saved trace is read in (by the page, or by the host in Electron): no program
    * runs, so there is nothing to pause or step.
@@ -116,7 +126,9 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function sampleRate(): void {
-    const n = trace.version
+    // Events applied, not the views' published count: that follows a trace being read in
+    // only twice a second, which made this rate jump between nothing and twice the truth.
+    const n = trace.model.eventCount
     eventsPerSec.value = n >= lastCount ? n - lastCount : n
     lastCount = n
   }
@@ -233,7 +245,7 @@ export const useSessionStore = defineStore('session', () => {
   async function replayTrace(id: number, source: PieceSource, name: string): Promise<void> {
     lastError.value = null
     status.value = { session: id, state: 'running' }
-    const me = { id, stopped: false }
+    const me = { id, stopped: false, progress: new ReadProgress() }
     reading.value = me
     let from = 0
     let header: TraceHeader | null = null
@@ -273,7 +285,9 @@ export const useSessionStore = defineStore('session', () => {
         }
         if (!piece) break
         header ??= piece.header
+        const sentBefore = from
         send(piece.events)
+        me.progress.piece(from - sentBefore, source.progress.read, source.progress.total)
         if (cut) {
           await source.cancel()
           break
@@ -499,6 +513,7 @@ export const useSessionStore = defineStore('session', () => {
     state,
     isLive,
     replaying,
+    readFraction,
     isWeb,
     busy,
     pauseRequested,

@@ -4,7 +4,7 @@
 
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import type { NdjsonPiece } from '@shared/trace-model/ndjson-reader'
-import { decodeColumns, type EventColumns } from '@shared/trace-model/event-columns'
+import { decodeColumns } from '@shared/trace-model/event-columns'
 import type { FromReader, ToReader } from './protocol'
 import { readHere, type PieceSource, type TraceInput } from './read-here'
 
@@ -59,7 +59,8 @@ function takeWorker(): Worker | null {
 
 class WorkerSource implements PieceSource {
   private worker: Worker | null
-  private readonly pieces: { header: TraceHeader | null; events: EventColumns }[] = []
+  private readonly pieces: (FromReader & { kind: 'piece' })[] = []
+  private readonly taken = { read: 0, total: null as number | null }
   /** The header as the first piece brought it (the end repeats it). */
   private firstHeader: TraceHeader | null = null
   private end: (FromReader & { kind: 'end' }) | null = null
@@ -83,7 +84,7 @@ class WorkerSource implements PieceSource {
       const m = e.data
       if (m.kind === 'piece') {
         this.firstHeader ??= m.header
-        this.pieces.push({ header: m.header, events: m.events })
+        this.pieces.push(m)
       } else this.end = m
       this.wakeUp()
     }
@@ -115,12 +116,18 @@ class WorkerSource implements PieceSource {
     return this.fallback ? this.fallback.message : (this.end?.message ?? null)
   }
 
+  get progress(): { read: number; total: number | null } {
+    return this.fallback ? this.fallback.progress : this.taken
+  }
+
   async next(): Promise<NdjsonPiece | null> {
     for (;;) {
       if (this.fallback) return this.fallback.next()
       const piece = this.pieces.shift()
       if (piece) {
         this.post({ kind: 'more' })
+        this.taken.read = piece.read
+        this.taken.total = piece.total
         return { header: piece.header, events: decodeColumns(piece.events) as TraceEvent[] }
       }
       if (this.end) {

@@ -14,6 +14,13 @@ export type ToReader =
 /** Worker → page. */
 export type FromReader =
   /** A piece's events, parsed and checked by the saved-trace reader's rules, as columns. */
-  | { kind: 'piece'; header: TraceHeader | null; events: EventColumns }
+  | {
+      kind: 'piece'
+      header: TraceHeader | null
+      events: EventColumns
+      /** The file read when the piece was made, and its size (see PieceSource.progress). */
+      read: number
+      total: number | null
+    }
   /** The trace is read (or could not be: `error`); what the reader found wrong, if anything. */
   | { kind: 'end'; header: TraceHeader | null; message: string | null; error: string | null }

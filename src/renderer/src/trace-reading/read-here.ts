@@ -16,6 +16,12 @@ export interface PieceSource {
   readonly message: string | null
   /** Stops reading; no piece follows. */
   cancel(): Promise<void>
+  /**
+   * How much of the file had been read when the last piece was made, and the file's size in
+   * bytes (null where the source did not say). `read` counts the text's UTF-16 units, no
+   * more than its bytes: exact for the ASCII the agent writes.
+   */
+  readonly progress: { read: number; total: number | null }
 }
 
 /** Reads `input` on this thread, `lines` lines a piece; nothing is opened before the first `next`. */
@@ -23,7 +29,9 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
   const reader = new NdjsonTraceReader()
   let it: ReadableStreamDefaultReader<string> | null = null
   let ended = false
+  const progress = { read: 0, total: null as number | null }
   return {
+    progress,
     get header() {
       return reader.header
     },
@@ -32,7 +40,11 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
     },
     async next() {
       if (ended) return null
-      it ??= (await openText(input)).getReader()
+      if (!it) {
+        const text = await openText(input)
+        progress.total = text.size
+        it = text.stream.getReader()
+      }
       while (!reader.hasLines) {
         const { value, done } = await it.read()
         if (done) {
@@ -40,6 +52,7 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
           const last = reader.end()
           return last.header || last.events.length ? last : null
         }
+        progress.read += value.length
         reader.feed(value)
       }
       return reader.next(lines)
@@ -51,10 +64,15 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
   }
 }
 
-/** The trace's text as it streams in; a host that refuses the file is an error. */
-async function openText(input: TraceInput): Promise<ReadableStream<string>> {
-  if ('file' in input) return input.file.stream().pipeThrough(new TextDecoderStream())
+/** The trace's text as it streams in, and its size in bytes if known; a host that refuses the file is an error. */
+async function openText(input: TraceInput): Promise<{ stream: ReadableStream<string>; size: number | null }> {
+  if ('file' in input)
+    return { stream: input.file.stream().pipeThrough(new TextDecoderStream()), size: input.file.size }
   const res = await fetch(input.url, { cache: 'no-store' })
   if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
-  return res.body.pipeThrough(new TextDecoderStream())
+  const length = Number(res.headers.get('content-length'))
+  return {
+    stream: res.body.pipeThrough(new TextDecoderStream()),
+    size: Number.isFinite(length) && length > 0 ? length : null
+  }
 }

@@ -38,7 +38,8 @@ async function read(input: TraceInput, lines: number): Promise<void> {
       for (const event of piece.events) encoder.add(event)
       const events = encoder.finish()
       credits--
-      scope.postMessage({ kind: 'piece', header: piece.header, events }, columnBuffers(events))
+      const { read, total } = source.progress
+      scope.postMessage({ kind: 'piece', header: piece.header, events, read, total }, columnBuffers(events))
     }
   } catch (e) {
     error = (e as Error).message
