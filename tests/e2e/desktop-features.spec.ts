@@ -199,8 +199,8 @@ test.describe('saved traces', () => {
     await expect(tasks.getByRole('row', { name: /^ticker / })).toHaveCount(1)
     // The status bar says how far in it is, as a share of the file.
     const state = page.getByTestId('session-state')
-    await expect(state).toHaveText(/^Reading trace · \d+ %$/)
-    const shown = Number(/(\d+) %/.exec((await state.textContent()) ?? '')?.[1])
+    await expect(state).toHaveText(/^Reading trace · \d+%$/)
+    const shown = Number(/(\d+)%/.exec((await state.textContent()) ?? '')?.[1])
     expect(shown).toBeLessThan(100)
     await page.screenshot({ path: 'test-results/screenshots/reading-trace.png' })
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
