@@ -138,16 +138,19 @@ export async function benchHost(ctx) {
   detail.parseWrite = { seconds: s2, events: written }
   rows.push(row(section, 'agent stream parse + write trace file (record)', written / s2, 'ev/s'))
 
+  // Read as Electron's open reads it: streamed, each event handed on as its line is parsed
+  // (the app's replay batches them for the view; here they are counted and let go).
   let read = 0
   const readSaved = async () => {
-    const r = await host.readTraceFile(ctx.syntheticTrace)
-    read = r.events.length
-    if (r.skipped) throw new Error(`trace reader skipped ${r.skipped} lines: ${r.message}`)
+    let n = 0
+    const end = await host.streamTraceFile(ctx.syntheticTrace, { event: () => void n++ }).done
+    read = n
+    if (end.skipped) throw new Error(`trace reader skipped ${end.skipped} lines: ${end.message}`)
   }
   const s3 = await best(1, readSaved)
   detail.readTrace = { seconds: s3, events: read, path: 'synthetic' }
   rows.push(
-    row(section, `saved trace read (${(read / 1e6).toFixed(2)}M events)`, read / s3, 'ev/s', {
+    row(section, `saved trace read, streamed (${(read / 1e6).toFixed(2)}M events)`, read / s3, 'ev/s', {
       op: '>=',
       value: 1_000_000,
       text: '≥ 1,000,000 (half the 2 s open)'
