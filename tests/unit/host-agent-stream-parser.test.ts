@@ -68,6 +68,26 @@ describe('agent stream parser', () => {
     expect(events).toHaveLength(1)
   })
 
+  it('reads a chunk of megabytes as it reads its lines one by one: short lines, lines longer than the 64 KB decoding window, multi-byte characters across its edges', () => {
+    const lines: string[] = []
+    for (let i = 0; i < 4000; i++) {
+      // Lengths that put line ends, and the 2-, 3- and 4-byte characters, at every offset.
+      const message = 'ä→😀'.repeat(i % 37) + 'x'.repeat((i * 7919) % 300)
+      lines.push(JSON.stringify({ type: 'notice', t: i, level: 'info', message }))
+      if (i % 1000 === 500)
+        lines.push(JSON.stringify({ type: 'notice', t: i, level: 'info', message: '世'.repeat(40_000) }))
+    }
+    const text = lines.join('\n') + '\n'
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1_000_000)
+    const whole = collect()
+    whole.parser.push(Buffer.from(text, 'utf8'))
+    const oneByOne = collect()
+    for (const line of lines) oneByOne.parser.push(line + '\n')
+    expect(whole.events).toHaveLength(lines.length)
+    expect(whole.events).toEqual(oneByOne.events)
+    expect(whole.parser.errors).toBe(0)
+  })
+
   it('gives the same events however the stream is cut (property)', () => {
     const eventArb = fc.record({
       type: fc.constantFrom('tick.begin', 'notice', 'output'),
