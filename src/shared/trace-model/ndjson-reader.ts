@@ -56,12 +56,15 @@ export class NdjsonTraceReader {
       this.problem('line longer than 8 MB skipped')
       data = data.slice(nl + 1)
     }
-    data = this.rest + data
-    const last = data.lastIndexOf('\n')
-    if (last < 0) {
-      this.keep(data)
+    // Looked for in the new text only: the rest has none, and a search of rest + text would
+    // copy the rest into one flat string again at every piece of a long line.
+    const nl = data.lastIndexOf('\n')
+    if (nl < 0) {
+      this.keep(this.rest + data)
       return
     }
+    const last = this.rest.length + nl
+    data = this.rest + data
     // Every line in the block ends with its newline.
     this.block = data.slice(0, last + 1)
     this.blockAt = 0

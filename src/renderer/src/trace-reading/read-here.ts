@@ -2,7 +2,7 @@
 // reader worker runs it, and so does the page where no worker can be started. The file is a
 // dropped one, or the one the web host serves for a trace it was asked to open.
 
-import type { TraceHeader } from '@shared/trace-types'
+import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { NdjsonTraceReader, type NdjsonPiece } from '@shared/trace-model/ndjson-reader'
 
 export type TraceInput = { url: string } | { file: Blob }
@@ -17,19 +17,56 @@ export interface PieceSource {
   /** Stops reading; no piece follows. */
   cancel(): Promise<void>
   /**
-   * How much of the file had been read when the last piece was made, and the file's size in
-   * bytes (null where the source did not say). `read` counts the text's UTF-16 units, no
-   * more than its bytes: exact for the ASCII the agent writes.
+   * How many bytes of the file had been read when the last piece was made, and the file's
+   * size in bytes (null where the source did not say).
    */
   readonly progress: { read: number; total: number | null }
 }
 
+/**
+ * Bytes decoded into one string at most. A browser hands a fetched file over in pieces of up
+ * to 2 MB; decoded whole, each is a large object in memory the engine has not touched before
+ * (on a VM here a megabyte of that cost ~2.6 ms in page faults, more than decoding it), and
+ * joined to the last piece's unfinished line it is copied once more. Windows this small stay
+ * in the young generation: parsing the 1 M-event synthetic trace took 0.6-0.7 s in Node
+ * where 2 MB pieces took 1.2-1.8 s.
+ */
+const DECODE_WINDOW = 64 * 1024
+
 /** Reads `input` on this thread, `lines` lines a piece; nothing is opened before the first `next`. */
 export function readHere(input: TraceInput, lines: number): PieceSource {
   const reader = new NdjsonTraceReader()
-  let it: ReadableStreamDefaultReader<string> | null = null
+  const decoder = new TextDecoder()
+  let it: ReadableStreamDefaultReader<Uint8Array> | null = null
+  /** The bytes read and not decoded yet start at `at` of `chunk`. */
+  let chunk: Uint8Array | null = null
+  let at = 0
+  let flushed = false
   let ended = false
   const progress = { read: 0, total: null as number | null }
+
+  /** Feeds the reader the next window of the file's text; false once there is none. */
+  async function feedWindow(bytes: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+    while (!chunk || at >= chunk.length) {
+      const { value, done } = await bytes.read()
+      if (done) {
+        if (flushed) return false
+        // An unfinished character at the very end decodes as U+FFFD, as TextDecoderStream's would.
+        flushed = true
+        reader.feed(decoder.decode())
+        return true
+      }
+      chunk = value
+      at = 0
+    }
+    const end = Math.min(chunk.length, at + DECODE_WINDOW)
+    const text = decoder.decode(chunk.subarray(at, end), { stream: true })
+    progress.read += end - at
+    at = end
+    reader.feed(text)
+    return true
+  }
+
   return {
     progress,
     get header() {
@@ -41,21 +78,26 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
     async next() {
       if (ended) return null
       if (!it) {
-        const text = await openText(input)
-        progress.total = text.size
-        it = text.stream.getReader()
+        const file = await openBytes(input)
+        progress.total = file.size
+        it = file.stream.getReader()
       }
-      while (!reader.hasLines) {
-        const { value, done } = await it.read()
-        if (done) {
+      // Up to `lines` lines a piece, from as many windows as they take.
+      let header: TraceHeader | null = null
+      const events: TraceEvent[] = []
+      while (events.length < lines) {
+        let piece: NdjsonPiece
+        if (reader.hasLines) piece = reader.next(lines - events.length)
+        else if (await feedWindow(it)) continue
+        else {
           ended = true
-          const last = reader.end()
-          return last.header || last.events.length ? last : null
+          piece = reader.end()
         }
-        progress.read += value.length
-        reader.feed(value)
+        header ??= piece.header
+        for (const e of piece.events) events.push(e)
+        if (ended) break
       }
-      return reader.next(lines)
+      return header || events.length ? { header, events } : null
     },
     async cancel() {
       ended = true
@@ -64,15 +106,13 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
   }
 }
 
-/** The trace's text as it streams in, and its size in bytes if known; a host that refuses the file is an error. */
-async function openText(input: TraceInput): Promise<{ stream: ReadableStream<string>; size: number | null }> {
-  if ('file' in input)
-    return { stream: input.file.stream().pipeThrough(new TextDecoderStream()), size: input.file.size }
+/** The trace's bytes as they stream in, and its size if known; a host that refuses the file is an error. */
+async function openBytes(
+  input: TraceInput
+): Promise<{ stream: ReadableStream<Uint8Array>; size: number | null }> {
+  if ('file' in input) return { stream: input.file.stream(), size: input.file.size }
   const res = await fetch(input.url, { cache: 'no-store' })
   if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
   const length = Number(res.headers.get('content-length'))
-  return {
-    stream: res.body.pipeThrough(new TextDecoderStream()),
-    size: Number.isFinite(length) && length > 0 ? length : null
-  }
+  return { stream: res.body, size: Number.isFinite(length) && length > 0 ? length : null }
 }
