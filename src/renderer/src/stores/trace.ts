@@ -9,6 +9,7 @@ import type { TraceHeader } from '@shared/trace-types'
 import { TraceModel } from '@shared/trace-model/trace-model'
 import type { QueueSnapshot } from '@shared/trace-model/queue-state'
 import type { TaskDisplayState } from '@shared/trace-model/model-types'
+import { FrameCall } from '../frame-call'
 
 export type Selection =
   { kind: 'task'; task: number } | { kind: 'span'; span: number } | { kind: 'problem'; problem: number }
@@ -33,8 +34,6 @@ const FLOOD_EVENTS = 1000
 const FLOOD_PUBLISH_MS = 50
 /** While a saved trace is read in (nothing live to follow), how often (ms) the views catch up. */
 const LOADING_PUBLISH_MS = 500
-/** One 60 Hz frame (ms). */
-const FRAME_MS = 16.7
 /**
  * Queued events are applied in slices of at most this long (ms), a task each, so that a big
  * batch (a replayed trace sends 50,000 events at once) never holds up a frame for long. Short
@@ -106,10 +105,7 @@ export const useTraceStore = defineStore('trace', () => {
     draining = false
     loading = false
     wakeDrainWaiters(true)
-    if (publishFrame) cancelAnimationFrame(publishFrame)
-    publishFrame = 0
-    if (publishTimer) clearTimeout(publishTimer)
-    publishTimer = null
+    publishCall.cancel()
     if (tableTimer) clearTimeout(tableTimer)
     tableTimer = null
     flooding = false
@@ -126,9 +122,7 @@ export const useTraceStore = defineStore('trace', () => {
    * many batches a frame, and each reactive change re-renders every view that reads the trace,
    * which would cost far more than ingesting the events. Without frames (Node), at once.
    */
-  let publishFrame = 0
-  /** Set while a publish waits out a long gap (see publish); it counts as pending. */
-  let publishTimer: ReturnType<typeof setTimeout> | null = null
+  const publishCall = new FrameCall(() => publish())
   let notices = 0
   function publish(): void {
     const now = performance.now()
@@ -138,18 +132,9 @@ export const useTraceStore = defineStore('trace', () => {
     const gap = loading ? LOADING_PUBLISH_MS : flooding ? FLOOD_PUBLISH_MS : 0
     const wait = gap - 8 - (now - lastPublishAt)
     if (gap && wait > 0 && typeof requestAnimationFrame === 'function') {
-      // A long wait (a trace being read in) is a timer, then the frame: a frame requested
-      // only to find it is not time yet still costs the page a frame's work.
-      publishFrame = 0
-      if (wait > 2 * FRAME_MS)
-        publishTimer = setTimeout(() => {
-          publishTimer = null
-          publishFrame = requestAnimationFrame(publish)
-        }, wait - FRAME_MS)
-      else publishFrame = requestAnimationFrame(publish)
+      publishCall.request(wait)
       return
     }
-    publishFrame = 0
     lastPublishAt = now
     flooding = applied() - version.value > FLOOD_EVENTS
     version.value = applied()
@@ -189,8 +174,8 @@ export const useTraceStore = defineStore('trace', () => {
       publish()
       return
     }
-    if (publishFrame || publishTimer) return
-    publishFrame = requestAnimationFrame(publish)
+    if (publishCall.pending) return
+    publishCall.request()
     // After a quiet spell the first batch is shown at once, at the end of the task that
     // brought it, instead of up to a frame later; the frame requested above takes whatever
     // follows it. A flood keeps a frame pending, so it is still published once per frame.
@@ -211,8 +196,7 @@ export const useTraceStore = defineStore('trace', () => {
     loading = on
     if (on) return
     // The whole trace is in: shown at the next frame, not when the loading gap is over.
-    if (publishTimer) clearTimeout(publishTimer)
-    publishTimer = null
+    if (publishCall.waiting) publishCall.cancel()
     schedulePublish()
   }
   function publishNow(): void {
