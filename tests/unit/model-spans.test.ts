@@ -81,7 +81,13 @@ describe('spans derived from trace events', () => {
     expect(model.tasks.get(2)!.steps).toBe(2)
     expect(main.parent).toBeNull()
     expect(model.tasks.get(2)!.parent).toBe(1)
-    expect(main.history.map((h) => h.state)).toEqual(['created', 'running', 'waiting', 'running', 'done'])
+    expect(model.taskHistory(main.id).map((h) => h.state)).toEqual([
+      'created',
+      'running',
+      'waiting',
+      'running',
+      'done'
+    ])
   })
 
   it('reports a blocked loop once, flags the blocking span and keeps the final duration', () => {

@@ -28,18 +28,11 @@ const SLEEP_LABEL = 'asyncio.sleep'
 
 export class BatchExpander {
   /** Handles whose schedule was written on its own (from another thread). */
-  private readonly announced = new Set<number>()
+  readonly announced = new Set<number>()
   /** Each loop's current tick, carried across batches. */
-  private readonly ticks = new Map<number, number>()
+  readonly ticks = new Map<number, number>()
   /** What packed batches (version 2) need of what came before them. */
-  private readonly packed: PackedState = {
-    ticks: this.ticks,
-    announced: this.announced,
-    taskCb: new Map(),
-    taskNames: new Map(),
-    timers: new Map(),
-    note: (e) => this.note(e)
-  }
+  private readonly packed: PackedState = new PackedMemory(this)
 
   /** Appends `e` (or, for a batch, what it stands for) to `out`. */
   expand(e: TraceEvent, out: TraceEvent[]): void {
@@ -291,4 +284,26 @@ function readyPrefix(ops: readonly unknown[], start: number, k: number): number[
     else if (op[0] === BatchOp.TickEnd) break
   }
   return found
+}
+
+/**
+ * What packed batches need of what came before them, noting the events they do not expand
+ * through their expander. A class, not an object with a closure: a model built in a worker
+ * is handed to the page as data (model-transfer.ts).
+ */
+export class PackedMemory implements PackedState {
+  readonly ticks: Map<number, number>
+  readonly announced: Set<number>
+  readonly taskCb = new Map<number, number>()
+  readonly taskNames = new Map<number, string>()
+  readonly timers = new Map<number, [number, number]>()
+
+  constructor(private readonly expander: BatchExpander) {
+    this.ticks = expander.ticks
+    this.announced = expander.announced
+  }
+
+  note(e: TraceEvent): void {
+    this.expander.note(e)
+  }
 }

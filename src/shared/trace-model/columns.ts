@@ -8,10 +8,10 @@ type TypedArrayCtor<T extends TypedArray> = new (length: number) => T
 class Column<T extends TypedArray> {
   data: T
   length = 0
-  private readonly ctor: TypedArrayCtor<T>
 
+  // Only data: a model built in a worker is handed to the page as it is (model-transfer.ts),
+  // and a function field could not be. Growth takes the array's own constructor.
   constructor(ctor: TypedArrayCtor<T>, capacity = 1024) {
-    this.ctor = ctor
     this.data = new ctor(capacity)
   }
 
@@ -34,7 +34,7 @@ class Column<T extends TypedArray> {
   }
 
   private grow(): void {
-    const next = new this.ctor(Math.max(16, this.data.length * 2))
+    const next = new (this.data.constructor as TypedArrayCtor<T>)(Math.max(16, this.data.length * 2))
     next.set(this.data as never)
     this.data = next
   }

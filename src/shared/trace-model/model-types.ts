@@ -40,6 +40,16 @@ export interface Lane {
 
 export type TaskDisplayState = TaskStateName | 'created'
 
+/** A task's states as the history log numbers them. */
+export const HISTORY_STATES: readonly TaskDisplayState[] = [
+  'created',
+  'running',
+  'waiting',
+  'done',
+  'failed',
+  'cancelled'
+]
+
 export interface TaskHistoryEntry {
   t: number
   tick: number
@@ -63,9 +73,10 @@ export interface TaskInfo {
   steps: number
   /** Seconds spent running steps. */
   runTime: number
-  /** Bounded: the newest entries; historyDropped counts the ones left out. */
-  history: TaskHistoryEntry[]
-  historyDropped: number
+  /** The task's newest entry in the model's history log (see TraceModel.taskHistory). */
+  historyHead: number
+  /** Entries the task has in the history log. */
+  historyLength: number
   result?: string
   exc?: ExceptionInfo
   cancelMsg?: string | null

@@ -99,3 +99,36 @@ export class MarkerStore {
     return this.t.bytes + this.lane.bytes + this.kind.bytes + this.ref.bytes
   }
 }
+
+/**
+ * Every task's state history (created, waiting on X, done…), column by column: one entry per
+ * wait or end, about one per two events in a busy trace, so half a million objects a million
+ * events as plain objects. Each entry points to the one before it of the same task; a task
+ * keeps its newest (see TaskInfo.historyHead).
+ */
+export class HistoryLog {
+  readonly t = new F64Column()
+  readonly tick = new I32Column()
+  /** Index into HISTORY_STATES. */
+  readonly state = new U8Column()
+  /** String index of the label (what was awaited, the exception), -1 for none. */
+  readonly label = new I32Column()
+  /** The same task's entry before this one, -1 for its first. */
+  readonly prev = new I32Column()
+
+  get length(): number {
+    return this.t.length
+  }
+
+  add(prev: number, t: number, tick: number, state: number, label: number): number {
+    this.t.push(t)
+    this.tick.push(tick)
+    this.state.push(state)
+    this.label.push(label)
+    return this.prev.push(prev)
+  }
+
+  get bytes(): number {
+    return this.t.bytes + this.tick.bytes + this.state.bytes + this.label.bytes + this.prev.bytes
+  }
+}

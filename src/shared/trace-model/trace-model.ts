@@ -8,8 +8,9 @@ import { BatchExpander } from './batch'
 import { DenseNumberMap, F64Column, I32Column, StringTable, lowerBound } from './columns'
 import { shortSite } from './format'
 import { DeltaLog, DeltaOp, QueueState, encodeIo, type QueueSnapshot } from './queue-state'
-import { MarkerStore, SpanStore } from './span-store'
+import { HistoryLog, MarkerStore, SpanStore } from './span-store'
 import {
+  HISTORY_STATES,
   MarkerKind,
   SpanFlag,
   SpanKind,
@@ -20,13 +21,12 @@ import {
   type LoopInfo,
   type Problem,
   type TaskDisplayState,
+  type TaskHistoryEntry,
   type TaskInfo
 } from './model-types'
 
 /** Our own keyframe spacing (ticks) when the agent sends none: bounds replay work per scrub. */
 export const KEYFRAME_EVERY = 256
-/** Newest state-history entries kept per task. */
-export const TASK_HISTORY_LIMIT = 500
 /** Console output the model keeps (characters): far more than the console's 10,000-line
  * scrollback shows, bounded so that a program printing without end cannot exhaust the page. */
 export const CONSOLE_CAP_CHARS = 8 * 1024 * 1024
@@ -34,6 +34,7 @@ export const CONSOLE_CAP_CHARS = 8 * 1024 * 1024
 /** Events a packed batch is expanded into at a time (~1.5 ms of work on a slow machine). */
 const EXPAND_PART = 2048
 const TERMINAL: ReadonlySet<TaskDisplayState> = new Set(['done', 'failed', 'cancelled'])
+const WAITING = HISTORY_STATES.indexOf('waiting')
 
 export class TraceModel {
   header: TraceHeader | null = null
@@ -51,6 +52,8 @@ export class TraceModel {
   readonly strings = new StringTable()
   readonly spans = new SpanStore()
   readonly markers = new MarkerStore()
+  /** Every task's state history (see taskHistory). */
+  readonly history = new HistoryLog()
   readonly lanes: Lane[] = []
   readonly loops = new Map<number, LoopInfo>()
   readonly tasks = new Map<number, TaskInfo>()
@@ -541,9 +544,25 @@ export class TraceModel {
     return { state: 'waiting', label: this.spanLabel(s) }
   }
 
+  /** A task's state history, oldest first: its newest `most` entries (all by default). */
+  taskHistory(taskId: number, most = Infinity): TaskHistoryEntry[] {
+    const task = this.tasks.get(taskId)
+    if (!task) return []
+    const h = this.history
+    const out: TaskHistoryEntry[] = []
+    for (let i = task.historyHead; i >= 0 && out.length < most; i = h.prev.data[i]) {
+      const l = h.label.data[i]
+      const state = HISTORY_STATES[h.state.data[i]]
+      const t = h.t.data[i]
+      const tick = h.tick.data[i]
+      out.push(l < 0 ? { t, tick, state } : { t, tick, state, label: this.strings.get(l) })
+    }
+    return out.reverse()
+  }
+
   /** Approximate bytes held by columns (typed arrays only). */
   get columnBytes(): number {
-    let bytes = this.spans.bytes + this.markers.bytes
+    let bytes = this.spans.bytes + this.markers.bytes + this.history.bytes
     for (const lane of this.lanes) bytes += lane.spans.bytes
     for (const loop of this.loops.values()) {
       bytes += loop.ticksT.bytes + loop.ticksNo.bytes + loop.ticksDelta.bytes
@@ -825,11 +844,12 @@ export class TraceModel {
       awaiting: null,
       steps: 0,
       runTime: 0,
-      history: [{ t, tick: loop.tick, state: 'created' }],
-      historyDropped: 0,
+      historyHead: -1,
+      historyLength: 0,
       stack: null,
       endT: null
     }
+    this.pushHistory(task, t, loop.tick, 'created')
     this.tasks.set(e.task, task)
     this.liveTaskCount++
     this.markers.add(t, lane, MarkerKind.Created, e.task)
@@ -872,9 +892,10 @@ export class TraceModel {
         this.spans.flags.data[open] &= ~SpanFlag.Scheduled
         task.awaiting = awaiting
         task.state = 'waiting'
-        const last = task.history[task.history.length - 1]
-        if (last && last.state === 'waiting' && last.t === this.spans.start.data[open])
-          last.label = awaiting.label
+        const h = this.history
+        const last = task.historyHead
+        if (last >= 0 && h.state.data[last] === WAITING && h.t.data[last] === this.spans.start.data[open])
+          h.label.data[last] = this.strings.intern(awaiting.label)
         else this.pushHistory(task, t, tick, 'waiting', awaiting.label)
       }
       return
@@ -904,8 +925,13 @@ export class TraceModel {
       this.spans.pop()
       laneSpans.length--
       this.taskOpenSpan.delete(task.id)
-      const last = task.history[task.history.length - 1]
-      if (last && last.state === 'waiting' && last.t >= t - 1e-6) task.history.pop()
+      const h = this.history
+      const last = task.historyHead
+      if (last >= 0 && h.state.data[last] === WAITING && h.t.data[last] >= t - 1e-6) {
+        // Left in the log, no longer the task's.
+        task.historyHead = h.prev.data[last]
+        task.historyLength--
+      }
     }
     this.closeTaskSpan(task.id, t)
     this.pushHistory(task, t, tick, state, e.exc ? `${e.exc.type}: ${e.exc.message}` : undefined)
@@ -1004,12 +1030,9 @@ export class TraceModel {
     state: TaskDisplayState,
     label?: string
   ): void {
-    task.history.push(label === undefined ? { t, tick, state } : { t, tick, state, label })
-    if (task.history.length > TASK_HISTORY_LIMIT * 2) {
-      const drop = task.history.length - TASK_HISTORY_LIMIT
-      task.history.splice(1, drop)
-      task.historyDropped += drop
-    }
+    const l = label === undefined ? -1 : this.strings.intern(label)
+    task.historyHead = this.history.add(task.historyHead, t, tick, HISTORY_STATES.indexOf(state), l)
+    task.historyLength++
   }
 
   private closeAllOpen(t: number): void {
