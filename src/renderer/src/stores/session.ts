@@ -17,8 +17,9 @@ import type {
 import { MAX_REPLAY_EVENTS } from '@shared/api'
 import type { Breakpoints } from '@shared/agent-protocol'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
-import { readTrace, type PieceSource } from '../trace-reading/piece-source'
+import { readHere, type PieceSource, type TraceInput } from '../trace-reading/read-here'
 import { ReadProgress } from '../trace-reading/read-progress'
+import { buildInWorker, type WorkerBuild } from '../trace-reading/worker-build'
 import { useTraceStore } from './trace'
 import { useUiStore } from './ui'
 import { useSettingsStore } from './settings'
@@ -35,6 +36,29 @@ const LOCAL_BATCH = 4000
 const READ_AHEAD_EVENTS = 8000
 
 export type ViewState = 'idle' | 'starting' | 'running' | 'paused' | 'exited'
+
+/** A trace being read in the page (see replayTrace). */
+interface Reading {
+  id: number
+  /** Stop asked to end it. */
+  stopped: boolean
+  /** Ends it with what has been read (the reader worker's model); nothing for a read on the page. */
+  stop?: () => void
+  /** How much of the file the views will show once it is in, 0 to 1; null when its size is not known. */
+  fraction(): number | null
+  /** Events taken in so far. */
+  events(): number
+}
+
+/** How a read of a saved trace in the page ended (see replayTrace). */
+interface ReplayEnd {
+  header: TraceHeader | null
+  message: string | null
+  /** Why reading failed, worded for the console, or null. */
+  failed: string | null
+  stopped: boolean
+  cut: boolean
+}
 
 export const useSessionStore = defineStore('session', () => {
   let api: LoopscopeApi | null = null
@@ -73,16 +97,19 @@ export const useSessionStore = defineStore('session', () => {
   const isLive = computed(
     () => state.value === 'running' || state.value === 'paused' || state.value === 'starting'
   )
-  /** The trace being read in the page now (see replayTrace), and whether Stop asked to end it. */
-  const reading = shallowRef<{ id: number; stopped: boolean; progress: ReadProgress } | null>(null)
+  /** The trace being read in the page now (see replayTrace). */
+  const reading = shallowRef<Reading | null>(null)
+  /** Bumped at each progress report of a trace read in the reader worker. */
+  const readTick = ref(0)
   /**
    * How much of the trace being read in the page the views show, 0 to 1 (null when its size is
    * not known, or when none is being read): the status bar's percentage.
    */
   const readFraction = computed(() => {
     void trace.version
+    void readTick.value
     const r = reading.value
-    return r ? r.progress.fraction(trace.model.queued) : null
+    return r ? r.fraction() : null
   })
   /**
    * True while a saved trace is read in (by the page, or by the host in Electron): no program
@@ -128,7 +155,7 @@ export const useSessionStore = defineStore('session', () => {
   function sampleRate(): void {
     // Events applied, not the views' published count: that follows a trace being read in
     // only twice a second, which made this rate jump between nothing and twice the truth.
-    const n = trace.model.eventCount
+    const n = reading.value?.events() ?? trace.model.eventCount
     eventsPerSec.value = n >= lastCount ? n - lastCount : n
     lastCount = n
   }
@@ -225,7 +252,7 @@ export const useSessionStore = defineStore('session', () => {
     const id = localSessionId()
     trace.reset(id)
     trace.localSource = markRaw(file)
-    await replayTrace(id, readTrace({ file }, LOCAL_BATCH), file.name ?? 'the dropped trace')
+    await replayTrace(id, { file }, file.name ?? 'the dropped trace')
     if (trace.sessionId === id) scriptPath.value = ''
   }
 
@@ -234,18 +261,103 @@ export const useSessionStore = defineStore('session', () => {
     if (trace.sessionId !== null && r.session < trace.sessionId) return
     trace.reset(r.session)
     const url = new URL(r.url, globalThis.location?.href ?? 'http://localhost/').href
-    await replayTrace(r.session, readTrace({ url }, LOCAL_BATCH), r.name)
+    await replayTrace(r.session, { url }, r.name)
   }
 
   /**
-   * Replays a trace read in the page (a piece of checked events at a time: see PieceSource)
-   * as session `id`, pacing the reading by how fast the model takes the events in. Says
-   * "exited" only once every event has been applied.
+   * Opens a saved trace read in the page as session `id`: the reader worker reads it into a
+   * model of its own and the views take that over once it is in; where no worker can read it,
+   * this thread reads it and applies it a piece at a time. Says "exited" only once every
+   * event is in.
    */
-  async function replayTrace(id: number, source: PieceSource, name: string): Promise<void> {
+  async function replayTrace(id: number, input: TraceInput, name: string): Promise<void> {
     lastError.value = null
     status.value = { session: id, state: 'running' }
-    const me = { id, stopped: false, progress: new ReadProgress() }
+    const build = buildInWorker(input, LOCAL_BATCH, MAX_REPLAY_EVENTS)
+    let end = build ? await replayBuilt(id, build, name) : null
+    if (end === 'gone') return
+    end ??= await replayPieces(id, readHere(input, LOCAL_BATCH), name)
+    if (end === 'gone') return
+    const { header, message, failed, stopped, cut } = end
+    if (failed) trace.notice(failed, 'error')
+    if (failed && trace.model.eventCount === 0 && !header) {
+      // Nothing could be read at all (the host refused the file, say): the run ends on that.
+      lastError.value = failed
+      status.value = { session: id, state: 'exited', exitCode: null, signal: null, message: failed }
+      return
+    }
+    if (!header && trace.model.eventCount === 0 && !stopped) {
+      const text = `${name} is not a Loopscope trace${message ? ` (${message})` : ''}.`
+      lastError.value = text
+      trace.notice(text, 'error')
+    } else if (message) {
+      trace.notice(message, 'warning')
+    }
+    if (stopped) trace.notice(`Stopped reading ${name}: what was read before Stop is shown.`, 'warning')
+    if (cut)
+      trace.notice(`Trace has more than ${MAX_REPLAY_EVENTS} events; the rest were not loaded`, 'warning')
+    const exit = trace.model.exit
+    status.value = {
+      session: id,
+      state: 'exited',
+      exitCode: exit?.code ?? null,
+      signal: exit?.signal ?? null
+    }
+  }
+
+  /**
+   * A trace read in the reader worker, its model taken over by the views once it is in; null
+   * where the worker could not read it (the caller reads it here), 'gone' when a newer session
+   * replaced it meanwhile.
+   */
+  async function replayBuilt(
+    id: number,
+    build: WorkerBuild,
+    name: string
+  ): Promise<ReplayEnd | 'gone' | null> {
+    const p = build.progress
+    const me: Reading = {
+      id,
+      stopped: false,
+      stop: () => build.stop(),
+      fraction: () => (p.total !== null && p.total > 0 ? Math.min(1, p.read / p.total) : null),
+      events: () => p.events
+    }
+    reading.value = me
+    build.onProgress = () => {
+      if (trace.sessionId !== id) build.cancel()
+      else readTick.value++
+    }
+    const built = await build.done
+    if (reading.value === me) reading.value = null
+    if (trace.sessionId !== id) return 'gone'
+    if (!built) {
+      // Stopped before the worker could hand anything over: there is nothing to show.
+      return me.stopped ? { header: null, message: null, failed: null, stopped: true, cut: false } : null
+    }
+    trace.adopt(id, built.model)
+    return {
+      header: built.header,
+      message: built.message,
+      failed: built.error && `Reading ${name} failed: ${built.error}`,
+      stopped: built.stopped,
+      cut: built.cut
+    }
+  }
+
+  /**
+   * A trace read on this thread (a piece of checked events at a time: see PieceSource) and
+   * applied through the same ingest path as the host's batches, the reading paced by how fast
+   * the model takes the events in; 'gone' when a newer session replaced it meanwhile.
+   */
+  async function replayPieces(id: number, source: PieceSource, name: string): Promise<ReplayEnd | 'gone'> {
+    const progress = new ReadProgress()
+    const me: Reading = {
+      id,
+      stopped: false,
+      fraction: () => progress.fraction(trace.model.queued),
+      events: () => trace.model.eventCount
+    }
     reading.value = me
     let from = 0
     let header: TraceHeader | null = null
@@ -272,7 +384,7 @@ export const useSessionStore = defineStore('session', () => {
         if (trace.model.queued >= READ_AHEAD_EVENTS) await trace.whenQueuedAtMost(READ_AHEAD_EVENTS / 2)
         if (trace.sessionId !== id) {
           await source.cancel()
-          return
+          return 'gone'
         }
         if (me.stopped) {
           await source.cancel()
@@ -281,13 +393,13 @@ export const useSessionStore = defineStore('session', () => {
         const piece = await source.next()
         if (trace.sessionId !== id) {
           await source.cancel()
-          return
+          return 'gone'
         }
         if (!piece) break
         header ??= piece.header
         const sentBefore = from
         send(piece.events)
-        me.progress.piece(from - sentBefore, source.progress.read, source.progress.total)
+        progress.piece(from - sentBefore, source.progress.read, source.progress.total)
         if (cut) {
           await source.cancel()
           break
@@ -295,36 +407,13 @@ export const useSessionStore = defineStore('session', () => {
       }
     } catch (e) {
       failed = `Reading ${name} failed: ${(e as Error).message}`
-      trace.notice(failed, 'error')
     } finally {
       if (reading.value === me) reading.value = null
     }
     await trace.whenDrained()
-    if (trace.sessionId !== id) return
+    if (trace.sessionId !== id) return 'gone'
     trace.setLoading(false)
-    if (failed && from === 0 && !source.header) {
-      // Nothing could be read at all (the host refused the file, say): the run ends on that.
-      lastError.value = failed
-      status.value = { session: id, state: 'exited', exitCode: null, signal: null, message: failed }
-      return
-    }
-    if (!source.header && trace.model.eventCount === 0 && !me.stopped) {
-      const message = `${name} is not a Loopscope trace${source.message ? ` (${source.message})` : ''}.`
-      lastError.value = message
-      trace.notice(message, 'error')
-    } else if (source.message) {
-      trace.notice(source.message, 'warning')
-    }
-    if (me.stopped) trace.notice(`Stopped reading ${name}: what was read before Stop is shown.`, 'warning')
-    if (cut)
-      trace.notice(`Trace has more than ${MAX_REPLAY_EVENTS} events; the rest were not loaded`, 'warning')
-    const exit = trace.model.exit
-    status.value = {
-      session: id,
-      state: 'exited',
-      exitCode: exit?.code ?? null,
-      signal: exit?.signal ?? null
-    }
+    return { header: source.header, message: source.message, failed, stopped: me.stopped, cut }
   }
 
   /**
@@ -437,6 +526,7 @@ export const useSessionStore = defineStore('session', () => {
     const r = reading.value
     if (r && r.id === trace.sessionId) {
       r.stopped = true
+      r.stop?.()
       return true
     }
     return command('Stop', (a) => a.stop())

@@ -205,6 +205,19 @@ export const useTraceStore = defineStore('trace', () => {
     publishTables()
   }
 
+  /**
+   * Takes over `m`, a model of session `session`'s whole trace built elsewhere (the reader
+   * worker), in place of the one events were applied to; Loopscope's own notices written into
+   * that one meanwhile are kept.
+   */
+  function adopt(session: number, m: TraceModel): void {
+    if (sessionId.value !== session) return
+    for (const c of model.value.console) if (c.stream === 'notice') m.pushConsole(c)
+    model.value = markRaw(m)
+    header.value = m.header
+    schedulePublish()
+  }
+
   function ingestBatch(batch: TraceBatch): void {
     if (sessionId.value !== null && batch.session < sessionId.value) return
     if (batch.session !== sessionId.value) reset(batch.session)
@@ -473,6 +486,7 @@ export const useTraceStore = defineStore('trace', () => {
     problems,
     activeBlock,
     reset,
+    adopt,
     ingestBatch,
     whenDrained,
     whenQueuedAtMost,

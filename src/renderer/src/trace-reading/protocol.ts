@@ -1,26 +1,38 @@
 // What the page and its trace-reading worker (reader.worker.ts) say to each other.
 
 import type { TraceHeader } from '@shared/trace-types'
-import type { EventColumns } from '@shared/trace-model/event-columns'
-import type { TraceInput } from './read-here'
+import type { PackedModel } from '@shared/trace-model/model-transfer'
 
 /** Page → worker. */
 export type ToReader =
-  /** Read this trace, `lines` lines a piece; nothing is parsed before a `more`. */
-  | { kind: 'open'; source: TraceInput; lines: number }
-  /** One more piece may be parsed and sent: the worker stays at most this many ahead. */
-  | { kind: 'more' }
+  /**
+   * Read this trace into a model, `lines` lines a piece and at most `maxEvents` events;
+   * `pushed`: its bytes will come in `bytes` messages (see worker-build.ts).
+   */
+  | { kind: 'build'; source: { url: string } | { file: Blob } | 'pushed'; lines: number; maxEvents: number }
+  /** The next bytes of a pushed trace (`total`: its size, where known). */
+  | { kind: 'bytes'; chunk: Uint8Array; total: number | null }
+  /** A pushed trace's bytes are all sent (`error`: they could not all be fetched). */
+  | { kind: 'bytes-end'; error: string | null }
+  /** End now with what has been read. */
+  | { kind: 'stop' }
 
 /** Worker → page. */
 export type FromReader =
-  /** A piece's events, parsed and checked by the saved-trace reader's rules, as columns. */
+  /** How far the worker has got: the file read and its size, and the events applied. */
+  | { kind: 'progress'; read: number; total: number | null; events: number }
+  /** Bytes of a pushed trace taken from the worker's queue so far (the page sends more). */
+  | { kind: 'taken'; bytes: number }
+  /**
+   * The trace is read (or could not be read to its end: `error`), and this is its model;
+   * `model` is null where the model could not be handed over (read the file on the page).
+   */
   | {
-      kind: 'piece'
+      kind: 'model'
+      model: PackedModel | null
       header: TraceHeader | null
-      events: EventColumns
-      /** The file read when the piece was made, and its size (see PieceSource.progress). */
-      read: number
-      total: number | null
+      message: string | null
+      error: string | null
+      cut: boolean
+      stopped: boolean
     }
-  /** The trace is read (or could not be: `error`); what the reader found wrong, if anything. */
-  | { kind: 'end'; header: TraceHeader | null; message: string | null; error: string | null }

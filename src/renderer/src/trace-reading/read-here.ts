@@ -5,7 +5,9 @@
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { NdjsonTraceReader, type NdjsonPiece } from '@shared/trace-model/ndjson-reader'
 
-export type TraceInput = { url: string } | { file: Blob }
+/** A file the web host serves, a dropped one, or bytes handed over as they come (the reader worker's). */
+export type TraceInput =
+  { url: string } | { file: Blob } | { stream: ReadableStream<Uint8Array>; size: number | null }
 
 export interface PieceSource {
   /** The next piece of events (and the header, in the piece that holds it); null at the end. */
@@ -111,6 +113,7 @@ async function openBytes(
   input: TraceInput
 ): Promise<{ stream: ReadableStream<Uint8Array>; size: number | null }> {
   if ('file' in input) return { stream: input.file.stream(), size: input.file.size }
+  if ('stream' in input) return input
   const res = await fetch(input.url, { cache: 'no-store' })
   if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
   const length = Number(res.headers.get('content-length'))

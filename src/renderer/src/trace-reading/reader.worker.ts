@@ -1,10 +1,12 @@
-// Reads a saved trace off the page's main thread: the same reader the page would run
-// (readHere: fetch or stream the file, parse and check each line), a piece per `more`,
-// handed over as columns so the page only builds and applies the events. See
-// piece-source.ts for the page's side.
+// Reads a saved trace off the page's main thread, into a model of its own (build-model.ts),
+// and hands the page the finished model (model-transfer.ts): the page then applies none of
+// its events. Reports how far it has got every ~50 ms, and ends early on a `stop`. A file the
+// web host serves is fetched by the page, which hands its bytes over as they arrive (see
+// worker-build.ts for the page's side and why).
 
-import { ColumnEncoder, columnBuffers } from '@shared/trace-model/event-columns'
+import { packModel } from '@shared/trace-model/model-transfer'
 import type { FromReader, ToReader } from './protocol'
+import { buildModel } from './build-model'
 import { readHere, type TraceInput } from './read-here'
 
 interface WorkerScope {
@@ -13,36 +15,100 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope
 
-let credits = 0
-let wake: (() => void) | null = null
+let stopAsked = false
+
+/** The bytes of a pushed trace as the page sends them, taken a chunk at a time. */
+const pushed = {
+  chunks: [] as Uint8Array[],
+  ended: false,
+  error: null as string | null,
+  total: null as number | null,
+  taken: 0,
+  wake: null as (() => void) | null
+}
 
 scope.onmessage = (e) => {
   const m = e.data
-  if (m.kind === 'open') void read(m.source, m.lines)
-  else if (m.kind === 'more') {
-    credits++
-    wake?.()
-  }
+  if (m.kind === 'build') {
+    const input: TraceInput = m.source === 'pushed' ? { stream: pushedStream(), size: null } : m.source
+    void build(input, m.lines, m.maxEvents)
+  } else if (m.kind === 'bytes') {
+    pushed.chunks.push(m.chunk)
+    pushed.total = m.total
+    wakePushed()
+  } else if (m.kind === 'bytes-end') {
+    pushed.ended = true
+    pushed.error = m.error
+    wakePushed()
+  } else if (m.kind === 'stop') stopAsked = true
 }
 
-async function read(input: TraceInput, lines: number): Promise<void> {
+function wakePushed(): void {
+  const w = pushed.wake
+  pushed.wake = null
+  w?.()
+}
+
+/** The pushed bytes as a stream, telling the page how much it has taken so it sends more. */
+function pushedStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        while (!pushed.chunks.length && !pushed.ended) await new Promise<void>((r) => (pushed.wake = r))
+        const chunk = pushed.chunks.shift()
+        if (chunk) {
+          pushed.taken += chunk.byteLength
+          scope.postMessage({ kind: 'taken', bytes: pushed.taken })
+          controller.enqueue(chunk)
+        } else if (pushed.error) controller.error(new Error(pushed.error))
+        else controller.close()
+      }
+    },
+    { highWaterMark: 0 }
+  )
+}
+
+/** Lets this worker hear the page's messages (a task boundary, without a timer's clamping). */
+const channel = new MessageChannel()
+const heard: (() => void)[] = []
+channel.port1.onmessage = () => heard.shift()?.()
+function turn(): Promise<void> {
+  return new Promise((resolve) => {
+    heard.push(resolve)
+    channel.port2.postMessage(null)
+  })
+}
+
+async function build(input: TraceInput, lines: number, maxEvents: number): Promise<void> {
   const source = readHere(input, lines)
-  const encoder = new ColumnEncoder()
-  let error: string | null = null
-  try {
-    for (;;) {
-      while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve))
-      wake = null
-      const piece = await source.next()
-      if (!piece) break
-      for (const event of piece.events) encoder.add(event)
-      const events = encoder.finish()
-      credits--
-      const { read, total } = source.progress
-      scope.postMessage({ kind: 'piece', header: piece.header, events, read, total }, columnBuffers(events))
-    }
-  } catch (e) {
-    error = (e as Error).message
+  const report = (events: number): void => {
+    const { read } = source.progress
+    const total = source.progress.total ?? pushed.total
+    scope.postMessage({ kind: 'progress', read, total, events })
   }
-  scope.postMessage({ kind: 'end', header: source.header, message: source.message, error })
+  const r = await buildModel(source, {
+    maxEvents,
+    stopped: () => stopAsked,
+    pause: async (model) => {
+      report(model.eventCount)
+      await turn()
+    }
+  })
+  report(r.model.eventCount)
+  const done = {
+    kind: 'model',
+    header: r.header,
+    message: r.message,
+    error: r.error,
+    cut: r.cut,
+    stopped: r.stopped
+  } as const
+  try {
+    const { packed, transfer } = packModel(r.model)
+    scope.postMessage({ ...done, model: packed }, transfer)
+  } catch (e) {
+    // A model that cannot be handed over is a bug, not the file's fault: the page reads it.
+    console.error(e)
+    scope.postMessage({ ...done, model: null })
+  }
 }
