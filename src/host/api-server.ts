@@ -430,7 +430,11 @@ export class ApiServer {
       const replay = new Batcher({
         session: id,
         clock: this.clock,
-        flush: (b) => this.pushBatch(b),
+        flush: (b) => {
+          // Set on the batch itself: its events' received texts are keyed by it (batchJson).
+          b.progress = stream.progress()
+          this.pushBatch(b)
+        },
         maxEvents: REPLAY_BATCH_EVENTS,
         timed: false
       })

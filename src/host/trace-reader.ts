@@ -1,7 +1,7 @@
 // Reads a saved trace tolerantly: a trace cut short by a crash, or edited by hand, still
 // opens with everything up to where it stops being valid, and says where that is.
 
-import { createReadStream } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
 import type { TraceEvent, TraceHeader } from '@shared/trace-types'
 import { AgentStreamParser, DEFAULT_MAX_LINE_BYTES } from './agent-stream-parser'
 import { parseTraceLine } from '@shared/trace-line-rules'
@@ -76,6 +76,8 @@ export interface TraceStream {
   /** Stops reading for now (a reader that cannot keep up); `resume` goes on. */
   pause(): void
   resume(): void
+  /** Bytes of the file read so far, and its size when the read began (null if unknown). */
+  progress(): { read: number; total: number | null }
 }
 
 /**
@@ -107,6 +109,13 @@ export function streamTraceFile(path: string, sink: TraceSink, opts: TraceReadOp
   })
   // Large reads: fewer chunks, fewer lines cut by a read boundary.
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK })
+  let total: number | null = null
+  try {
+    const st = statSync(path)
+    if (st.isFile()) total = st.size
+  } catch {
+    // Unreadable: the stream's error says why.
+  }
   let settled = false
   let finish: (end: TraceStreamEnd) => void = () => undefined
   const done = new Promise<TraceStreamEnd>((resolve, reject) => {
@@ -136,7 +145,8 @@ export function streamTraceFile(path: string, sink: TraceSink, opts: TraceReadOp
       stream.destroy()
     },
     pause: () => void stream.pause(),
-    resume: () => void stream.resume()
+    resume: () => void stream.resume(),
+    progress: () => ({ read: stream.bytesRead, total })
   }
 }
 

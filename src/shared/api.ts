@@ -63,6 +63,11 @@ export interface TraceBatch {
   events: TraceEvent[]
   /** Set on the first batch of a session. */
   header?: TraceHeader
+  /**
+   * Of a saved trace the host replays as batches (Electron): how much of its file had been
+   * read when this batch was sent, and the file's size (null where it could not be known).
+   */
+  progress?: { read: number; total: number | null }
 }
 
 /**

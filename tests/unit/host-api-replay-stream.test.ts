@@ -33,6 +33,25 @@ function server(backlog?: () => number) {
 }
 
 describe('replaying a saved trace while it is read', () => {
+  it('says with each batch how far into the file it is', async () => {
+    const path = join(scratchDir(), 'progress.ndjson')
+    const lines = [headerLine]
+    for (let i = 1; i <= 120_000; i++) lines.push(tickLine(i))
+    const text = lines.join('\n') + '\n'
+    writeFileSync(path, text)
+    const { api, batches, until, exitedStatus } = server()
+    const info = (await api.handle('openTrace', [path])) as SessionInfo
+    await until(() => exitedStatus(info.id) !== undefined)
+    const mine = batches.filter((b) => b.session === info.id)
+    expect(mine.length).toBeGreaterThan(2)
+    const size = Buffer.byteLength(text)
+    for (const b of mine) expect(b.progress?.total).toBe(size)
+    const reads = mine.map((b) => b.progress!.read)
+    expect(reads).toEqual([...reads].sort((a, b) => a - b))
+    expect(reads[0]).toBeLessThan(size)
+    expect(reads.at(-1)).toBe(size)
+  })
+
   it('sends the first full batch before the rest of the file exists', async () => {
     // A FIFO is a file whose end has not been written yet: only a streaming replay can
     // send anything before the writer finishes.

@@ -118,6 +118,28 @@ describe('the session store', () => {
     expect(api.calls.map((c) => c.method)).toEqual(['openTrace'])
     expect(useTraceStore().model.tasks.size).toBe(11)
   })
+
+  it('shows how far into the file a trace the host replays is, from its batches, until it ends', async () => {
+    const api = new ReplayApi()
+    await session.init(api)
+    session.scriptPath = '/tmp/saved.ndjson'
+    api.emitStatus({ session: 7, state: 'running' })
+    expect(session.readFraction).toBeNull()
+    api.emitBatch({ session: 7, from: 0, events: [], progress: { read: 250, total: 1000 } })
+    await flush()
+    expect(session.readFraction).toBe(0.25)
+    api.emitBatch({ session: 7, from: 0, events: [], progress: { read: 1000, total: 1000 } })
+    await flush()
+    expect(session.readFraction).toBe(1)
+    // A file whose size the host could not know: no share.
+    api.emitBatch({ session: 7, from: 0, events: [], progress: { read: 1000, total: null } })
+    await flush()
+    expect(session.readFraction).toBeNull()
+    api.emitBatch({ session: 7, from: 0, events: [], progress: { read: 500, total: 1000 } })
+    api.emitStatus({ session: 7, state: 'exited', exitCode: 0, signal: null })
+    await flush()
+    expect(session.readFraction).toBeNull()
+  })
 })
 
 describe('application-menu commands', () => {

@@ -102,14 +102,18 @@ export const useSessionStore = defineStore('session', () => {
   /** Bumped at each progress report of a trace read in the reader worker. */
   const readTick = ref(0)
   /**
-   * How much of the trace being read in the page the views show, 0 to 1 (null when its size is
-   * not known, or when none is being read): the status bar's percentage.
+   * How much of the saved trace being read in the views show, 0 to 1 (null when its size is
+   * not known, or when none is being read): the status bar's percentage. Read in the page, as
+   * its reader says; replayed by the host (Electron), as far into the file as its last batch.
    */
   const readFraction = computed(() => {
     void trace.version
     void readTick.value
     const r = reading.value
-    return r ? r.fraction() : null
+    if (r) return r.fraction()
+    const p = trace.fileProgress
+    if (!replaying.value || !p || p.total === null || !(p.total > 0)) return null
+    return Math.min(1, p.read / p.total)
   })
   /**
    * True while a saved trace is read in (by the page, or by the host in Electron): no program

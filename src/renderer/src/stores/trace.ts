@@ -77,6 +77,8 @@ export const useTraceStore = defineStore('trace', () => {
   const viewWindow = shallowRef<[number, number] | null>(null)
   /** Gaps between batches (events that never arrived). */
   const gaps = ref(0)
+  /** Of a saved trace the host replays as batches: how far into its file the last batch was. */
+  const fileProgress = shallowRef<{ read: number; total: number | null } | null>(null)
   /**
    * A trace file read in the page (dropped on a browser window, which never learns its path):
    * the host has no recording of it, so "Export trace" reads it again from here. Raw events
@@ -101,6 +103,7 @@ export const useTraceStore = defineStore('trace', () => {
     viewWindow.value = null
     cursorTick.value = null
     gaps.value = 0
+    fileProgress.value = null
     notices = 0
     draining = false
     loading = false
@@ -239,6 +242,7 @@ export const useTraceStore = defineStore('trace', () => {
         level: 'warning'
       })
     }
+    if (batch.progress) fileProgress.value = batch.progress
     if (events.length === 0) return
     m.enqueue(events)
     received = batch.from + batch.events.length
@@ -478,6 +482,7 @@ export const useTraceStore = defineStore('trace', () => {
     cursorT,
     cursorTickNumber,
     gaps,
+    fileProgress,
     followedLoop,
     tickCount,
     queues,
