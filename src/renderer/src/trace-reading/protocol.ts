@@ -1,7 +1,7 @@
 // What the page and its trace-reading worker (reader.worker.ts) say to each other.
 
-import type { TraceHeader } from '@shared/trace-types'
 import type { PackedModel } from '@shared/trace-model/model-transfer'
+import type { BuildResult } from './build-model'
 
 /** Page → worker. */
 export type ToReader =
@@ -27,12 +27,4 @@ export type FromReader =
    * The trace is read (or could not be read to its end: `error`), and this is its model;
    * `model` is null where the model could not be handed over (read the file on the page).
    */
-  | {
-      kind: 'model'
-      model: PackedModel | null
-      header: TraceHeader | null
-      message: string | null
-      error: string | null
-      cut: boolean
-      stopped: boolean
-    }
+  | ({ kind: 'model'; model: PackedModel | null } & Omit<BuildResult, 'model'>)

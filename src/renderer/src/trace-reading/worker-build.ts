@@ -9,9 +9,9 @@
 // the worker empties, between its tasks of up to a few hundred milliseconds; the fetch stalled
 // whenever it was full, and the worker then waited on it: 1.3 s of a 1 M-event open.
 
-import type { TraceHeader } from '@shared/trace-types'
 import { unpackModel } from '@shared/trace-model/model-transfer'
 import type { TraceModel } from '@shared/trace-model/trace-model'
+import type { BuildResult } from './build-model'
 import type { FromReader, ToReader } from './protocol'
 import type { TraceInput } from './read-here'
 
@@ -53,19 +53,6 @@ function takeWorker(): Worker | null {
   return s ? null : startWorker()
 }
 
-export interface BuiltTrace {
-  model: TraceModel
-  header: TraceHeader | null
-  /** What the reader found wrong, as the host words it (see NdjsonTraceReader.message). */
-  message: string | null
-  /** Why reading failed part-way (the model holds what was read before it), or null. */
-  error: string | null
-  /** The trace had more events than asked for: the rest were left out. */
-  cut: boolean
-  /** Ended by `stop()` before the end of the file. */
-  stopped: boolean
-}
-
 export interface WorkerBuild {
   /** How far the worker has got: the file read, its size (null where unknown), events applied. */
   readonly progress: { read: number; total: number | null; events: number }
@@ -79,7 +66,7 @@ export interface WorkerBuild {
    * The finished model; null when the worker could not read the trace or hand its model
    * over (read it on the page instead) or the read was cancelled.
    */
-  readonly done: Promise<BuiltTrace | null>
+  readonly done: Promise<BuildResult | null>
 }
 
 /** Bytes fetched and handed to the worker that it has not taken yet, at most. */
@@ -95,9 +82,9 @@ export function buildInWorker(input: TraceInput, lines: number, maxEvents: numbe
 class Build implements WorkerBuild {
   readonly progress = { read: 0, total: null as number | null, events: 0 }
   onProgress: (() => void) | null = null
-  readonly done: Promise<BuiltTrace | null>
+  readonly done: Promise<BuildResult | null>
   private worker: Worker | null
-  private settle: ((b: BuiltTrace | null) => void) | null = null
+  private settle: ((b: BuildResult | null) => void) | null = null
   /** Of a fetched file: bytes handed to the worker, and bytes it has taken. */
   private sent = 0
   private taken = 0
@@ -199,7 +186,7 @@ class Build implements WorkerBuild {
     this.worker?.postMessage(m)
   }
 
-  private end(result: BuiltTrace | null): void {
+  private end(result: BuildResult | null): void {
     if (this.worker) {
       this.worker.terminate()
       this.worker = null
