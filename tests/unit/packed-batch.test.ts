@@ -312,3 +312,18 @@ describe('packed batches', () => {
     expect(m.spans.length).toBe(once.spans.length)
   })
 })
+
+describe('what the expander remembers between batches', () => {
+  it('forgets a handle announced on its own line once it has run, so a trace of one event a line does not pile them up', () => {
+    const x = new BatchExpander()
+    const out: TraceEvent[] = []
+    for (let h = 1; h <= 1000; h++) {
+      x.expand({ type: 'handle.schedule', t: h, loop: 1, handle: h, cb: 7, task: null }, out)
+      x.expand({ type: 'handle.begin', t: h + 0.5, loop: 1, handle: h, cb: 7, task: null, tick: h }, out)
+    }
+    expect(x.announced.size).toBe(0)
+    // One announced and not yet run is still skipped in a later batch's ready queue.
+    x.expand({ type: 'handle.schedule', t: 2000, loop: 1, handle: 5000, cb: 7, task: null }, out)
+    expect([...x.announced]).toEqual([5000])
+  })
+})

@@ -68,6 +68,9 @@ export class BatchExpander {
   /** Remembers what later batches need of an event that is not a batch. */
   note(e: TraceEvent): void {
     if (e.type === 'handle.schedule') this.announced.add(e.handle)
+    // A handle that ran is in no later ready queue: forgotten, or a trace written one event
+    // a line (nothing in it deletes what it announces) would keep every handle it scheduled.
+    else if (e.type === 'handle.begin') this.announced.delete(e.handle)
     else if (e.type === 'tick.begin' && typeof e.loop === 'number') this.ticks.set(e.loop, e.tick)
     else if (e.type === 'task.create') {
       this.packed.taskNames.set(e.task, e.name)
