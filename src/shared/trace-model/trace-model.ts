@@ -34,7 +34,9 @@ export const CONSOLE_CAP_CHARS = 8 * 1024 * 1024
 /** Events a packed batch is expanded into at a time (~1.5 ms of work on a slow machine). */
 const EXPAND_PART = 2048
 const TERMINAL: ReadonlySet<TaskDisplayState> = new Set(['done', 'failed', 'cancelled'])
-const WAITING = HISTORY_STATES.indexOf('waiting')
+/** Each state's number in the history log (HISTORY_STATES), looked up per entry. */
+const HISTORY_STATE_INDEX = new Map(HISTORY_STATES.map((s, i) => [s, i]))
+const WAITING = HISTORY_STATE_INDEX.get('waiting') as number
 
 export class TraceModel {
   header: TraceHeader | null = null
@@ -1031,7 +1033,13 @@ export class TraceModel {
     label?: string
   ): void {
     const l = label === undefined ? -1 : this.strings.intern(label)
-    task.historyHead = this.history.add(task.historyHead, t, tick, HISTORY_STATES.indexOf(state), l)
+    task.historyHead = this.history.add(
+      task.historyHead,
+      t,
+      tick,
+      HISTORY_STATE_INDEX.get(state) as number,
+      l
+    )
     task.historyLength++
   }
 

@@ -114,7 +114,14 @@ async function openBytes(
 ): Promise<{ stream: ReadableStream<Uint8Array>; size: number | null }> {
   if ('file' in input) return { stream: input.file.stream(), size: input.file.size }
   if ('stream' in input) return input
-  const res = await fetch(input.url, { cache: 'no-store' })
+  return fetchTrace(input.url)
+}
+
+/** A trace the web host serves, as its bytes stream in, and its size if the host said; a refusal is an error. */
+export async function fetchTrace(
+  url: string
+): Promise<{ stream: ReadableStream<Uint8Array>; size: number | null }> {
+  const res = await fetch(url, { cache: 'no-store' })
   if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
   const length = Number(res.headers.get('content-length'))
   return { stream: res.body, size: Number.isFinite(length) && length > 0 ? length : null }

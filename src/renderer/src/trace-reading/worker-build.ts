@@ -13,7 +13,7 @@ import { unpackModel } from '@shared/trace-model/model-transfer'
 import type { TraceModel } from '@shared/trace-model/trace-model'
 import type { BuildResult } from './build-model'
 import type { FromReader, ToReader } from './protocol'
-import type { TraceInput } from './read-here'
+import { fetchTrace, type TraceInput } from './read-here'
 
 /** A reader worker started ahead of the next open, and whether its script failed to load. */
 let spare: { worker: Worker; failed: boolean } | null = null
@@ -140,11 +140,8 @@ class Build implements WorkerBuild {
   private async pump(url: string): Promise<void> {
     let error: string | null = null
     try {
-      const res = await fetch(url, { cache: 'no-store' })
-      if (!res.ok || !res.body) throw new Error(`the host answered ${res.status} ${res.statusText}`.trim())
-      const length = Number(res.headers.get('content-length'))
-      const total = Number.isFinite(length) && length > 0 ? length : null
-      const bytes = res.body.getReader()
+      const { stream, size: total } = await fetchTrace(url)
+      const bytes = stream.getReader()
       for (;;) {
         while (this.worker && this.sent - this.taken > BYTES_AHEAD)
           await new Promise<void>((resolve) => (this.wakePump = resolve))
