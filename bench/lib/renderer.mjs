@@ -546,6 +546,8 @@ export async function benchRenderer(ctx) {
     // the last frame the page handled; frame time while that lasts.
     const offered = Math.round(rate * 1.25)
     const replaySeconds = rec.events / offered
+    const stopReplayProfile = await profileTo(cdp, process.env.BENCH_PROFILE_LIVE_AGENT)
+    const stopReplayTrace = await traceTo(cdp, process.env.BENCH_TRACE_LIVE_AGENT)
     const replayed = await liveRun(ctx, page, server, {
       env: {
         BENCH_EMIT_RATE: String(offered),
@@ -555,6 +557,8 @@ export async function benchRenderer(ctx) {
       tKeys: rec.tKeys,
       seconds: replaySeconds
     })
+    await stopReplayProfile()
+    await stopReplayTrace()
     const replayIngest = replayed.complete ? rec.events / replayed.span : 0
     detail.liveAgentFormat = {
       complete: replayed.complete,

@@ -87,6 +87,11 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await expect(tip).toBeVisible()
     await expect(tip).toContainText('Task-1 waiting')
     await expect(tip).toContainText('gather')
+    // Beside the pointer, on the page: not placed relative to (or clipped by) the contained
+    // pane around the swimlanes.
+    const at = (await tip.boundingBox())!
+    expect(Math.abs(at.x - (x + 14))).toBeLessThan(2)
+    expect(Math.abs(at.y - (y + 14))).toBeLessThan(2)
     await page.mouse.click(x, y)
     const inspector = page.getByRole('region', { name: 'Inspector' })
     await expect(inspector).toContainText('Waiting')
