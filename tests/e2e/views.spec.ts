@@ -92,6 +92,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     const at = (await tip.boundingBox())!
     expect(Math.abs(at.x - (x + 14))).toBeLessThan(2)
     expect(Math.abs(at.y - (y + 14))).toBeLessThan(2)
+    await page.screenshot({ path: 'test-results/screenshots/swimlane-tooltip.png' })
     await page.mouse.click(x, y)
     const inspector = page.getByRole('region', { name: 'Inspector' })
     await expect(inspector).toContainText('Waiting')
