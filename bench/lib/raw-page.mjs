@@ -11,6 +11,27 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 
 /**
+ * The switches of Playwright's own launch that bear on how fast a page runs, so that this
+ * page is measured as the Playwright one was: a window nobody looks at is otherwise
+ * throttled (timers, renderer priority), which a user's foreground window is not.
+ */
+const FOREGROUND_ARGS = [
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--disable-ipc-flooding-protection',
+  '--disable-hang-monitor',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--disable-breakpad',
+  '--disable-features=PaintHolding',
+  '--force-color-profile=srgb',
+  '--enable-unsafe-swiftshader',
+  '--hide-scrollbars',
+  '--mute-audio'
+]
+
+/**
  * Starts `executablePath` headless with `args` (its profile in a new folder under `dir`),
  * opens `url` at `width` × `height` with `initScriptPath` run before the page's own code. The page answers `evaluate(fn, arg)` as
  * Playwright's does (fn serialized, arg as JSON, the result by value), and `cdp.send` /
@@ -25,7 +46,8 @@ export async function launchRawPage({ executablePath, args, url, width, height, 
     executablePath,
     [
       ...args,
-      '--headless=new',
+      ...FOREGROUND_ARGS,
+      '--headless',
       `--user-data-dir=${profile}`,
       '--remote-debugging-port=0',
       `--window-size=${width},${height}`,
