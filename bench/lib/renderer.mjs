@@ -63,6 +63,19 @@ async function traceTo(cdp, file) {
   }
 }
 
+/**
+ * What the env hooks BENCH_PROFILE_<name> and BENCH_TRACE_<name> ask for of one section
+ * (see profileTo and traceTo), started now; the function returned stops and saves both.
+ */
+async function observeTo(cdp, name) {
+  const stopProfile = await profileTo(cdp, process.env[`BENCH_PROFILE_${name}`])
+  const stopTrace = await traceTo(cdp, process.env[`BENCH_TRACE_${name}`])
+  return async () => {
+    await stopProfile()
+    await stopTrace()
+  }
+}
+
 /** Builds the app unless its build is newer than every source (a stale one was once measured). */
 function ensureBuilt(ctx) {
   if (!buildIsStale(ctx.root)) return
@@ -379,14 +392,12 @@ export async function benchRenderer(ctx) {
     const n = ctx.traceEvents
     const heapBefore = await heapUsed(cdp)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
-    const stopOpenProfile = await profileTo(cdp, process.env.BENCH_PROFILE_OPEN)
-    const stopOpenTrace = await traceTo(cdp, process.env.BENCH_TRACE_OPEN)
+    const stopOpenObserving = await observeTo(cdp, 'OPEN')
     const t0 = wallNow()
     const info = await client.call('openTrace', ctx.syntheticTrace)
     const opened = await settleOpened(page, t0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const openSeconds = (opened.end - t0) / 1000
-    await stopOpenProfile()
-    await stopOpenTrace()
+    await stopOpenObserving()
     const heapAfter = await heapUsed(cdp)
     const openFrames = await bench(
       page,
@@ -476,14 +487,12 @@ export async function benchRenderer(ctx) {
     // one's session replaces it).
     const rec = recordAgentTrace(ctx, n)
     await bench(page, () => (window.__bench.reset(), (window.__bench.recording = true)))
-    const stopRecProfile = await profileTo(cdp, process.env.BENCH_PROFILE_RECORDED)
-    const stopRecTrace = await traceTo(cdp, process.env.BENCH_TRACE_RECORDED)
+    const stopRecObserving = await observeTo(cdp, 'RECORDED')
     const r0 = wallNow()
     await client.call('openTrace', rec.path)
     const recOpened = await settleOpened(page, r0, { timeoutMs: ctx.quick ? 15000 : 120000 })
     const recSeconds = (recOpened.end - r0) / 1000
-    await stopRecProfile()
-    await stopRecTrace()
+    await stopRecObserving()
     const recHeapAfter = await heapUsed(cdp)
     await bench(page, () => (window.__bench.recording = false))
     detail.openRecorded = {
@@ -525,20 +534,18 @@ export async function benchRenderer(ctx) {
     await page.goto('about:blank')
     client.close()
     client = null
-    const live = {
-      page: await launchRawPage({
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-        url: server.url,
-        width: 1600,
-        height: 1000,
-        initScriptPath: join(ctx.root, 'bench/lib/page-hooks.js'),
-        dir: ctx.tmp
-      })
-    }
+    const livePage = await launchRawPage({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      url: server.url,
+      width: 1600,
+      height: 1000,
+      initScriptPath: join(ctx.root, 'bench/lib/page-hooks.js'),
+      dir: ctx.tmp
+    })
     try {
       const deadline = Date.now() + 20000
-      while (!(await bench(live.page, () => window.__bench?.socket?.readyState === 1))) {
+      while (!(await bench(livePage, () => window.__bench?.socket?.readyState === 1))) {
         if (Date.now() > deadline) throw new Error('the live page never connected to the host')
         await sleep(100)
       }
@@ -551,15 +558,13 @@ export async function benchRenderer(ctx) {
       const synthOffered = Math.round(rate * 1.25)
       const seconds = ctx.liveSeconds
       const total = synthOffered * seconds
-      const stopLiveProfile = await profileTo(live.page.cdp, process.env.BENCH_PROFILE_LIVE)
-      const stopLiveTrace = await traceTo(live.page.cdp, process.env.BENCH_TRACE_LIVE)
-      const synth = await liveRun(ctx, live.page, server, {
+      const stopLiveObserving = await observeTo(livePage.cdp, 'LIVE')
+      const synth = await liveRun(ctx, livePage, server, {
         env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) },
         tKeys: total,
         seconds
       })
-      await stopLiveProfile()
-      await stopLiveTrace()
+      await stopLiveObserving()
       // A run that did not finish is no rate (a broken emitter once read "1 event in 0 s: ∞").
       const ingest = synth.complete && synth.span > 0 ? synth.stats.handled / synth.span : 0
       detail.live = {
@@ -592,9 +597,8 @@ export async function benchRenderer(ctx) {
       // the last frame the page handled; frame time while that lasts.
       const offered = Math.round(rate * 1.25)
       const replaySeconds = rec.events / offered
-      const stopReplayProfile = await profileTo(live.page.cdp, process.env.BENCH_PROFILE_LIVE_AGENT)
-      const stopReplayTrace = await traceTo(live.page.cdp, process.env.BENCH_TRACE_LIVE_AGENT)
-      const replayed = await liveRun(ctx, live.page, server, {
+      const stopReplayObserving = await observeTo(livePage.cdp, 'LIVE_AGENT')
+      const replayed = await liveRun(ctx, livePage, server, {
         env: {
           BENCH_EMIT_RATE: String(offered),
           BENCH_EMIT_TRACE: rec.path,
@@ -603,8 +607,7 @@ export async function benchRenderer(ctx) {
         tKeys: rec.tKeys,
         seconds: replaySeconds
       })
-      await stopReplayProfile()
-      await stopReplayTrace()
+      await stopReplayObserving()
       const replayIngest = replayed.complete ? rec.events / replayed.span : 0
       detail.liveAgentFormat = {
         complete: replayed.complete,
@@ -629,7 +632,7 @@ export async function benchRenderer(ctx) {
       const probeLog = join(ctx.tmp, 'probe-times.txt')
       rmSync(probeLog, { force: true })
       const probeCount = ctx.quick ? 10 : 30
-      await bench(live.page, () => (window.__bench.reset(), (window.__bench.watchProbes = true)))
+      await bench(livePage, () => (window.__bench.reset(), (window.__bench.watchProbes = true)))
       const probeRun = await client.call('run', {
         script: join(ctx.root, 'bench/workloads/probe.py'),
         python: ctx.python,
@@ -638,7 +641,7 @@ export async function benchRenderer(ctx) {
       const probeDeadline = Date.now() + 30000
       while (!client.exited(probeRun.id) && Date.now() < probeDeadline) await sleep(100)
       await sleep(500)
-      const seen = await bench(live.page, () => ((window.__bench.watchProbes = false), window.__bench.probes))
+      const seen = await bench(livePage, () => ((window.__bench.watchProbes = false), window.__bench.probes))
       const created = Object.fromEntries(
         (existsSync(probeLog) ? readFileSync(probeLog, 'utf8') : '')
           .trim()
@@ -669,8 +672,8 @@ export async function benchRenderer(ctx) {
           )
         )
     } finally {
-      pageErrors.push(...live.page.errors)
-      await live.page.close()
+      pageErrors.push(...livePage.errors)
+      await livePage.close()
     }
     detail.pageErrors = pageErrors
   } finally {
