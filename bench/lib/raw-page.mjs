@@ -33,8 +33,9 @@ const FOREGROUND_ARGS = [
 
 /**
  * Starts `executablePath` headless with `args` (its profile in a new folder under `dir`),
- * opens `url` at `width` × `height` with `initScriptPath` run before the page's own code. The page answers `evaluate(fn, arg)` as
- * Playwright's does (fn serialized, arg as JSON, the result by value), and `cdp.send` /
+ * opens `url` at `width` × `height` with `initScriptPath` run before the page's own code.
+ * The page answers `evaluate(fn, arg)` as Playwright's does (fn serialized, arg as JSON, the
+ * result by value), and `cdp.send` /
  * `cdp.on` / `cdp.once` / `cdp.off` as a Playwright CDP session (Tracing on the browser);
  * `errors` collects the page's uncaught errors.
  */
@@ -56,7 +57,7 @@ export async function launchRawPage({ executablePath, args, url, width, height, 
     { stdio: ['ignore', 'ignore', 'pipe'] }
   )
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  const cleanup = async () => {
+  const stopBrowser = async () => {
     if (child.exitCode === null) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
       child.kill('SIGTERM')
@@ -152,11 +153,11 @@ export async function launchRawPage({ executablePath, args, url, width, height, 
         // Closed by the browser itself, so that its helper processes end with it.
         await send('Browser.close').catch(() => undefined)
         ws.close()
-        await cleanup()
+        await stopBrowser()
       }
     }
   } catch (err) {
-    await cleanup()
+    await stopBrowser()
     throw err
   }
 }
