@@ -86,7 +86,10 @@ function ensureBuilt(ctx) {
 /** Starts `loopscope serve` and resolves with its URL once printed. */
 function startServe(ctx) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ctx.root, 'bin/loopscope.mjs'), 'serve'], {
+    // BENCH_PROFILE_HOST=<folder>: the host's CPU profile, written there when it exits.
+    const profile = process.env.BENCH_PROFILE_HOST
+    const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
+    const child = spawn(process.execPath, [...flags, join(ctx.root, 'bin/loopscope.mjs'), 'serve'], {
       cwd: ctx.root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, BROWSER: 'none' }
