@@ -7,6 +7,7 @@
 // reader stalls the program on a full pipe): each chunk is decoded once, from its first to
 // its last newline, and split as a string; only a line cut by a read boundary is copied.
 
+import { isAscii } from 'node:buffer'
 import type { TraceEvent, TraceEventType, TraceHeader } from '@shared/trace-types'
 import { checkTraceValue, isBlankLine, type LineProblem } from '@shared/trace-line-rules'
 import { scanEventLine, type ScannedEvent } from './trace-line'
@@ -26,8 +27,18 @@ export interface ParserStats {
 }
 
 export interface AgentStreamParserOptions {
-  /** Each valid event, with its line as received (no newline), so a recorder can write it as is. */
-  onEvent?: (event: TraceEvent, line: string) => void
+  /**
+   * Each valid event, with its line as received (no newline), so a recorder can write it as
+   * is. With `stableChunks`, an event whose line is plain ASCII (all the agent writes) also
+   * comes with where its bytes are: `line.length` bytes of `source` from `at`, followed by
+   * a newline, not copied (see RawLines).
+   */
+  onEvent?: (event: TraceEvent, line: string, source?: Buffer, at?: number) => void
+  /**
+   * The caller never changes a chunk after pushing it (a stream's chunks are fresh buffers),
+   * so events may point into it (onEvent's `source`).
+   */
+  stableChunks?: boolean
   /**
    * When given, events are not built into objects: each valid event's line is passed here
    * with its type and time (read by a cheap scan, see scanEventLine), and onEvent is not
@@ -110,14 +121,16 @@ export class AgentStreamParser {
         stop = cut >= start ? cut : buf.indexOf(NEWLINE, start + DECODE_WINDOW)
       }
       const text = buf.toString('utf8', start, stop)
+      // In ASCII a string index is a byte index: each line's bytes are known without a copy.
+      const source = this.opts.stableChunks && isAscii(buf.subarray(start, stop)) ? buf : undefined
       let s = 0
       for (;;) {
         const nl = text.indexOf('\n', s)
         if (nl === -1) {
-          this.line(s === 0 ? text : text.slice(s))
+          this.line(s === 0 ? text : text.slice(s), source, start + s)
           break
         }
-        this.line(text.slice(s, nl))
+        this.line(text.slice(s, nl), source, start + s)
         s = nl + 1
       }
       start = stop + 1
@@ -161,7 +174,7 @@ export class AgentStreamParser {
     this.report('oversized', `line longer than ${this.maxLineBytes} bytes skipped`)
   }
 
-  private line(line: string): void {
+  private line(line: string, source?: Buffer, at?: number): void {
     if (isBlankLine(line)) {
       this.opts.onBlank?.()
       return
@@ -192,7 +205,7 @@ export class AgentStreamParser {
     if (parsed.kind === 'event') {
       this.stats.events++
       if (onEventLine) onEventLine(line, parsed.event.type, parsed.event.t)
-      else this.opts.onEvent?.(parsed.event, line)
+      else this.opts.onEvent?.(parsed.event, line, source, at)
       return
     }
     if (parsed.kind === 'header') {

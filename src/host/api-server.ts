@@ -286,9 +286,9 @@ export class ApiServer {
           writer.header(h)
           batcher.setHeader(h)
         },
-        onEvent: (e, line) => {
-          writer.event(e, line)
-          batcher.push(e, line)
+        onEvent: (e, line, source, at) => {
+          writer.event(e, line, source, at)
+          batcher.push(e, line, source, at)
         },
         onStatus: (s) => {
           if (s.state === 'exited') {
@@ -431,7 +431,7 @@ export class ApiServer {
         session: id,
         clock: this.clock,
         flush: (b) => {
-          // Set on the batch itself: its events' received texts are keyed by it (batchJson).
+          // Set on the batch itself: what its events arrived as is keyed by it (batchJson).
           b.progress = stream.progress()
           this.pushBatch(b)
         },

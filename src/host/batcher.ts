@@ -4,6 +4,7 @@
 import type { TraceBatch } from '@shared/api'
 import type { OutputEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
 import { systemClock, type Clock, type TimerHandle } from './clock'
+import { LineJoiner } from './line-joiner'
 
 /** Merged output events stay this small (UTF-16 units) so no single message grows without bound. */
 const MAX_MERGED_OUTPUT = 256 * 1024
@@ -28,31 +29,47 @@ export interface BatcherOptions {
 }
 
 /**
- * The JSON text each event of a batch arrived as, where the batcher was given it (a trace
- * line that parsed to exactly that event); undefined for an event built or changed here.
- * Keyed by the batch, so it goes when the batch does. See batchJson.
+ * What each event of a batch arrived as, where the batcher was given it: the JSON line it
+ * was parsed from (`texts`; undefined for an event built or changed here) and, where the
+ * parser said, where that line's bytes are (`sources`, `ats`). Keyed by the batch, so it goes
+ * when the batch does. See batchJson.
  */
-const receivedTexts = new WeakMap<TraceBatch, (string | undefined)[]>()
+interface Received {
+  texts: (string | undefined)[]
+  sources: (Buffer | undefined)[]
+  ats: number[]
+}
+
+const received = new WeakMap<TraceBatch, Received>()
 
 /**
- * A batch as JSON, reusing each event's received text instead of serializing it again: a
+ * A batch as JSON (UTF-8), between `before` and `after`, reusing each event's received text
+ * instead of serializing it again, and its received bytes where known (see LineJoiner): a
  * replayed trace or an event flood is megabytes a batch, and the text was valid JSON for
  * that very event when it was parsed (trace-line.ts only checks it, it changes nothing).
  */
-export function batchJson(batch: TraceBatch): string {
-  const texts = receivedTexts.get(batch)
-  if (!texts) return JSON.stringify(batch)
+export function batchJson(batch: TraceBatch, before = '', after = ''): Buffer {
+  const got = received.get(batch)
+  if (!got) return Buffer.from(before + JSON.stringify(batch) + after, 'utf8')
+  const { texts, sources, ats } = got
   const { events, ...rest } = batch
-  const parts = new Array<string>(events.length)
-  for (let i = 0; i < events.length; i++) parts[i] = texts[i] ?? JSON.stringify(events[i])
   const head = JSON.stringify(rest)
-  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"events":[${parts.join(',')}]}`
+  const joiner = new LineJoiner(',')
+  for (let i = 0; i < events.length; i++) {
+    const text = texts[i]
+    const source = sources[i]
+    if (text !== undefined && source !== undefined) joiner.addBytes(source, ats[i], text.length)
+    else joiner.addString(text ?? JSON.stringify(events[i]))
+  }
+  return joiner.take(`${before}${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"events":[`, `]}${after}`)
 }
 
 export class Batcher {
   private events: TraceEvent[] = []
-  /** Parallel to `events`: the text each arrived as, when known. */
+  /** Parallel to `events`: the text each arrived as, when known, and where its bytes are. */
   private texts: (string | undefined)[] = []
+  private sources: (Buffer | undefined)[] = []
+  private ats: number[] = []
   private anyText = false
   /** UTF-16 units of output in `events`. */
   private outputChars = 0
@@ -85,8 +102,11 @@ export class Batcher {
     this.schedule()
   }
 
-  /** `text`: the JSON line the event was parsed from, if it was (see batchJson). */
-  push(event: TraceEvent, text?: string): void {
+  /**
+   * `text`: the JSON line the event was parsed from, if it was; `source` and `at`: where its
+   * bytes are, if the parser said (AgentStreamParser's onEvent). See batchJson.
+   */
+  push(event: TraceEvent, text?: string, source?: Buffer, at?: number): void {
     if (this.disposed) return
     const last = this.events[this.events.length - 1]
     // Consecutive output chunks of one stream merge: a print flood then costs one event
@@ -100,12 +120,13 @@ export class Batcher {
       ) {
         this.events[this.events.length - 1] = { ...last, data: last.data + event.data } satisfies OutputEvent
         this.texts[this.texts.length - 1] = undefined
-      } else this.add(event, text)
+        this.sources[this.sources.length - 1] = undefined
+      } else this.add(event, text, source, at)
       if (this.outputChars >= MAX_BATCH_OUTPUT) this.flush()
       else this.schedule()
       return
     }
-    this.add(event, text)
+    this.add(event, text, source, at)
     this.weight += weightOf(event)
     if (this.weight >= this.maxEvents) this.flush()
     else this.schedule()
@@ -120,19 +141,23 @@ export class Batcher {
     const batch: TraceBatch = { session: this.opts.session, from: this.next, events: this.events }
     if (this.headerPending && this.header) batch.header = this.header
     this.headerPending = false
-    if (this.anyText) receivedTexts.set(batch, this.texts)
+    if (this.anyText) received.set(batch, { texts: this.texts, sources: this.sources, ats: this.ats })
     this.next += this.events.length
     this.events = []
     this.texts = []
+    this.sources = []
+    this.ats = []
     this.anyText = false
     this.outputChars = 0
     this.weight = 0
     this.opts.flush(batch)
   }
 
-  private add(event: TraceEvent, text: string | undefined): void {
+  private add(event: TraceEvent, text?: string, source?: Buffer, at?: number): void {
     this.events.push(event)
     this.texts.push(text)
+    this.sources.push(source)
+    this.ats.push(at ?? 0)
     if (text !== undefined) this.anyText = true
   }
 

@@ -23,8 +23,11 @@ export interface SessionRequest extends RunRequest {
 }
 
 export interface SessionHandlers {
-  /** Each event in order; `line` is the agent's own text of it (absent for the host's events). */
-  onEvent(event: TraceEvent, line?: string): void
+  /**
+   * Each event in order; `line` is the agent's own text of it (absent for the host's events),
+   * and `source`, `at` where its bytes are, when the parser knows (AgentStreamParser).
+   */
+  onEvent(event: TraceEvent, line?: string, source?: Buffer, at?: number): void
   /**
    * When given, the agent's events are not parsed into objects: each one's line comes here
    * with its type and time, in order with the host's events (which still go to onEvent).
@@ -107,7 +110,9 @@ export class Session {
         this.headerSeen = true
         opts.handlers.onHeader?.(header)
       },
-      onEvent: (event, line) => this.agentEvent(event, line),
+      onEvent: (event, line, source, at) => this.agentEvent(event, line, source, at),
+      // The event channel's chunks are fresh buffers, never reused (a stream's 'data').
+      stableChunks: true,
       onEventLine: opts.handlers.onAgentLine
         ? (line, type, t) => {
             this.agentState(type, t)
@@ -299,9 +304,9 @@ export class Session {
     stream.on('error', () => undefined)
   }
 
-  private agentEvent(event: TraceEvent, line: string): void {
+  private agentEvent(event: TraceEvent, line: string, source?: Buffer, at?: number): void {
     this.agentState(event.type, event.t)
-    this.opts.handlers.onEvent(event, line)
+    this.opts.handlers.onEvent(event, line, source, at)
   }
 
   private agentState(type: TraceEventType, t: number): void {

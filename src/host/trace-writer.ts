@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { NoticeEvent, TraceEvent, TraceHeader } from '@shared/trace-types'
 import { checkTraceValue } from '@shared/trace-line-rules'
+import { LineJoiner } from './line-joiner'
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 const FLUSH_AT = 256 * 1024
@@ -31,8 +32,7 @@ export interface TraceWriterSummary {
 
 export class TraceWriter {
   private fd: number | null
-  private parts: string[] = []
-  private partsLength = 0
+  private readonly lines = new LineJoiner('\n')
   private headerWritten = false
   /** Lines that arrived before the header, in order. */
   private queued: string[] = []
@@ -73,9 +73,10 @@ export class TraceWriter {
 
   /**
    * Records one event. `line` is its text exactly as the agent wrote it, when there is one:
-   * it is written as is instead of serializing the event again.
+   * it is written as is instead of serializing the event again; `source` and `at`, where the
+   * parser gave them, say where its bytes are (AgentStreamParser's onEvent).
    */
-  event(event: TraceEvent, line?: string): void {
+  event(event: TraceEvent, line?: string, source?: Buffer, at?: number): void {
     if (!this.headerWritten) {
       this.queue(line ?? JSON.stringify(event))
       return
@@ -90,6 +91,12 @@ export class TraceWriter {
       this.outputBytes += size
     }
     this.events++
+    if (line !== undefined && source !== undefined && at !== undefined) {
+      if (this.fd === null) return
+      this.lines.addBytes(source, at, line.length)
+      if (this.lines.bytes >= FLUSH_AT) this.flush()
+      return
+    }
     this.text(line ?? JSON.stringify(event))
   }
 
@@ -147,18 +154,14 @@ export class TraceWriter {
 
   private text(line: string): void {
     if (this.fd === null) return
-    this.parts.push(line)
-    this.partsLength += line.length + 1
-    if (this.partsLength >= FLUSH_AT) this.flush()
+    this.lines.addString(line)
+    if (this.lines.bytes >= FLUSH_AT) this.flush()
   }
 
   /** Writes what is buffered, so a reader of the file sees every event so far. */
   flush(): void {
-    if (this.fd === null || this.parts.length === 0) return
-    this.parts.push('')
-    const buf = Buffer.from(this.parts.join('\n'), 'utf8')
-    this.parts = []
-    this.partsLength = 0
+    if (this.fd === null || this.lines.length === 0) return
+    const buf = this.lines.take('', '\n')
     try {
       let off = 0
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)

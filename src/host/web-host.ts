@@ -158,29 +158,30 @@ function requestUrl(req: IncomingMessage): URL | null {
 
 /**
  * Each pushed batch serialized once, whatever the number of clients: a replay batch is
- * megabytes of JSON, and every connected page is sent the same text. Keyed by the batch
- * object, so the text goes when the batch does.
+ * megabytes of JSON, and every connected page is sent the same bytes. Keyed by the batch
+ * object, so the bytes go when the batch does.
  */
-const batchFrames = new WeakMap<TraceBatch, string>()
+const batchFrames = new WeakMap<TraceBatch, Buffer>()
 
-function batchFrame(payload: TraceBatch): string {
+function batchFrame(payload: TraceBatch): Buffer {
   let frame = batchFrames.get(payload)
   if (frame === undefined) {
     // The frame is `{ push: 'batch', payload }` (WsServerMessage), the payload written by batchJson.
-    frame = `{"push":"batch","payload":${batchJson(payload)}}`
+    frame = batchJson(payload, '{"push":"batch","payload":', '}')
     batchFrames.set(payload, frame)
   }
   return frame
 }
 
 function serveClient(ws: WebSocket, api: ApiServer): void {
-  const sendFrame = (frame: () => string): void => {
+  const sendFrame = (frame: () => string | Buffer): void => {
     if (ws.readyState !== ws.OPEN) return
     if (ws.bufferedAmount > MAX_CLIENT_BACKLOG_BYTES) {
       ws.close(1013, 'client too slow')
       return
     }
-    ws.send(frame())
+    // A text frame either way: a batch's bytes are UTF-8 JSON (the page reads a string).
+    ws.send(frame(), { binary: false })
   }
   const send = (msg: WsServerMessage): void => sendFrame(() => JSON.stringify(msg))
   const unsubscribe = api.subscribe({

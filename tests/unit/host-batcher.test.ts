@@ -176,13 +176,13 @@ describe('batcher', () => {
     )
     b.close()
     expect(batches).toHaveLength(1)
-    const json = batchJson(batches[0])
+    const json = batchJson(batches[0]).toString('utf8')
     expect(json).toContain(line)
     expect(json).not.toContain('"data":"a"}')
     expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(batches[0])))
     expect(JSON.parse(json).events[2].data).toBe('ab')
     // A batch the batcher did not make (or made without texts) is simply serialized.
     const plain: TraceBatch = { session: 1, from: 0, events: [tick(1)] }
-    expect(batchJson(plain)).toBe(JSON.stringify(plain))
+    expect(batchJson(plain).toString('utf8')).toBe(JSON.stringify(plain))
   })
 })

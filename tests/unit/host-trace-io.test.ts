@@ -44,6 +44,40 @@ describe('trace writer', () => {
     expect(read.events).toEqual(events)
   })
 
+  it('writes the agent’s lines as the bytes they arrived as, in order with the host’s events', () => {
+    const path = join(dir, 'bytes.ndjson')
+    const w = new TraceWriter(path, { fallbackHeader: fallback })
+    w.header(header)
+    const lines = [
+      '{"type":"tick.begin","t":1,"loop":1,"tick":1}',
+      '{"type":"tick.begin","t":"skipped"}',
+      '{"type":"tick.end","t":2,"loop":1,"tick":1}',
+      '{"type":"loop.stop","t":3,"loop":1}'
+    ]
+    // Over the writer's flush size, so some of it is written before close.
+    const chunks = Array.from({ length: 4000 }, () => Buffer.from(lines.join('\n') + '\n'))
+    const expected: string[] = [JSON.stringify(header)]
+    for (const [k, chunk] of chunks.entries()) {
+      let at = 0
+      for (const line of lines) {
+        if (!line.includes('skipped')) {
+          w.event(JSON.parse(line) as TraceEvent, line, chunk, at)
+          expected.push(line)
+        }
+        at += line.length + 1
+      }
+      if (k % 1000 === 0) {
+        const output: TraceEvent = { type: 'output', t: 3, stream: 'stdout', data: `k=${k} é\n` }
+        w.event(output)
+        expected.push(JSON.stringify(output))
+      }
+    }
+    const summary = w.close()
+    expect(summary.error).toBeNull()
+    expect(readFileSync(path, 'utf8')).toBe(expected.join('\n') + '\n')
+    expect(summary.bytes).toBe(Buffer.byteLength(expected.join('\n') + '\n'))
+  })
+
   it('writes a host header when the agent never sent one', async () => {
     const path = join(dir, 'b.ndjson')
     const w = new TraceWriter(path, { fallbackHeader: fallback })
