@@ -34,7 +34,7 @@ const write = (text) => {
     } catch (err) {
       if (err.code !== 'EAGAIN') throw err
       // The pipe is full: wait for the host to read, as a blocking write would. Retrying at
-      // once spun a core the host and the page needed (the emitter read 60-107 % of a core
+      // once spun a core the host and the page needed (the emitter read 57-107 % of a core
       // at 250k ev/s, alternating with the host).
       pause(1)
     }

@@ -31,7 +31,7 @@ export interface AgentStreamParserOptions {
    * Each valid event, with its line as received (no newline), so a recorder can write it as
    * is. With `stableChunks`, an event whose line is plain ASCII (all the agent writes) also
    * comes with where its bytes are: `line.length` bytes of `source` from `at`, followed by
-   * a newline, not copied (see RawLines).
+   * a newline, not copied (see LineJoiner).
    */
   onEvent?: (event: TraceEvent, line: string, source?: Buffer, at?: number) => void
   /**
