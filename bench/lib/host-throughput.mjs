@@ -114,6 +114,70 @@ export async function benchHost(ctx) {
     row(section, 'parse + batch, one event per line (synthetic)', perLine.events / perLine.seconds, 'ev/s')
   )
 
+  // A live run's whole host path for one-event lines, as a session runs it: each event to
+  // the run's trace file and to a batch, each batch made into the page's WebSocket frame.
+  // The session hands the lines on as the bytes they arrived as (`stableChunks`); side by
+  // side, the same path with the lines as text only, joined and encoded again per destination.
+  const perLineChunks = chunksOf(synthetic)
+  const liveOut = join(ctx.tmp, 'host-live.ndjson')
+  const livePath = (stableChunks) => {
+    let events = 0
+    let bytes = 0
+    const once = () => {
+      events = 0
+      bytes = 0
+      const writer = new host.TraceWriter(liveOut, {
+        fallbackHeader: () => ({ type: 'header', format: 'loopscope-trace', version: 1 })
+      })
+      const batcher = new host.Batcher({
+        session: 1,
+        timed: false,
+        flush: (b) => {
+          bytes += host.batchJson(b, '{"push":"batch","payload":', '}').length
+          events += b.events.length
+        }
+      })
+      const parser = new host.AgentStreamParser({
+        stableChunks,
+        onEvent: (e, line, source, at) => {
+          writer.event(e, line, source, at)
+          batcher.push(e, line, source, at)
+        },
+        onHeader: (h) => {
+          writer.header(h)
+          batcher.setHeader(h)
+        }
+      })
+      for (const c of perLineChunks) parser.push(c)
+      parser.end()
+      batcher.close()
+      writer.close()
+    }
+    return best(2, once).then((seconds) => ({ seconds, events, bytes }))
+  }
+  const liveBytes = await livePath(true)
+  const liveText = await livePath(false)
+  rmSync(liveOut, { force: true })
+  if (liveBytes.bytes !== liveText.bytes)
+    throw new Error(
+      `the live path's frames differ: ${liveBytes.bytes} bytes as bytes, ${liveText.bytes} as text`
+    )
+  detail.livePath = { bytes: liveBytes, text: liveText }
+  rows.push(
+    row(
+      section,
+      'live path, one event per line: parse + trace file + page frames',
+      liveBytes.events / liveBytes.seconds,
+      'ev/s'
+    ),
+    row(
+      section,
+      'the same, lines joined and encoded again as text (side by side)',
+      liveText.events / liveText.seconds,
+      'ev/s'
+    )
+  )
+
   const out = join(ctx.tmp, 'host-writer.ndjson')
   let written = 0
   const parseAndWrite = () => {
