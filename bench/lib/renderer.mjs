@@ -558,12 +558,12 @@ export async function benchRenderer(ctx) {
       // while drawing. Offered above the target (an ingest rate measured this way can never
       // exceed what is offered, and comes out just under it when offered exactly).
       const rate = Number(process.env.BENCH_LIVE_RATE ?? 200_000)
-      const synthOffered = Math.round(rate * 1.25)
+      const offered = Math.round(rate * 1.25)
       const seconds = ctx.liveSeconds
-      const total = synthOffered * seconds
+      const total = offered * seconds
       const stopLiveObserving = await observeTo(livePage.cdp, 'LIVE')
       const synth = await liveRun(ctx, livePage, server, {
-        env: { BENCH_EMIT_RATE: String(synthOffered), BENCH_EMIT_SECONDS: String(seconds) },
+        env: { BENCH_EMIT_RATE: String(offered), BENCH_EMIT_SECONDS: String(seconds) },
         tKeys: total,
         seconds
       })
@@ -573,7 +573,7 @@ export async function benchRenderer(ctx) {
       detail.live = {
         complete: synth.complete,
         session: synth.session,
-        rate: synthOffered,
+        rate: offered,
         seconds,
         handled: synth.stats.handled,
         batches: synth.stats.batches,
@@ -587,7 +587,7 @@ export async function benchRenderer(ctx) {
         : ` (${synth.stats.handled.toLocaleString('en')} of ${total.toLocaleString('en')} by the limit)`
       liveRows(
         rows,
-        `live ${synthOffered / 1000}k ev/s offered, synthetic`,
+        `live ${offered / 1000}k ev/s offered, synthetic`,
         liveNote,
         ingest,
         synth.stats.frames,
@@ -598,7 +598,6 @@ export async function benchRenderer(ctx) {
       // (expanded) events/s — above the target, since an ingest rate measured this way can
       // never exceed what is offered. Ingest = its events over the span from the first to
       // the last frame the page handled; frame time while that lasts.
-      const offered = Math.round(rate * 1.25)
       const replaySeconds = rec.events / offered
       const stopReplayObserving = await observeTo(livePage.cdp, 'LIVE_AGENT')
       const replayed = await liveRun(ctx, livePage, server, {
