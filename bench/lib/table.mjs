@@ -8,6 +8,7 @@ const fmt = (v, unit) => {
   if (unit === 'ms') return `${v.toFixed(1)} ms`
   if (unit === 's') return `${v.toFixed(2)} s`
   if (unit === 'B') return `${v.toFixed(1)} B`
+  if (unit === '%') return `${v.toFixed(1)} %`
   return `${v.toFixed(2)} ${unit}`.trim()
 }
 
