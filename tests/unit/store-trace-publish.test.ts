@@ -83,6 +83,39 @@ describe('when the trace store tells the views about new data', () => {
     expect(store.tableVersion).toBe(store.version)
   })
 
+  it('tells the views about a flood about ten times a second, not at every frame', async () => {
+    const store = useTraceStore()
+    let from = 0
+    const send = (events: TraceEvent[]): void => {
+      store.ingestBatch({ session: 1, from, events })
+      from += events.length
+    }
+    send([
+      { type: 'loop.start', t: 0, loop: 1, thread: 1, threadName: 'MainThread', cls: 'L' },
+      { type: 'callback', t: 0, loop: 1, cb: 1, label: 'cb', site: null }
+    ])
+    await Promise.resolve()
+    const versions = new Set([store.version])
+    // 120 frames 16 ms apart, 1,200 events each: about two seconds of flood. A flood is applied
+    // in slices, tasks of their own (a message to a channel): waited for before the frame.
+    for (let f = 0; f < 120; f++) {
+      send(callbacks(f * 600, 600))
+      for (let k = 0; k < 100 && store.model.eventCount < from; k++) await new Promise((r) => setImmediate(r))
+      vi.advanceTimersByTime(16)
+      // One frame: the callbacks asked for before it (those they ask for wait for the next).
+      for (const cb of frames.splice(0)) cb(0)
+      versions.add(store.version)
+    }
+    // At 60 Hz that would be 120 publishes; ten a second is about 20.
+    expect(versions.size).toBeGreaterThanOrEqual(14)
+    expect(versions.size).toBeLessThanOrEqual(24)
+    for (let f = 0; f < 12; f++) {
+      vi.advanceTimersByTime(16)
+      for (const cb of frames.splice(0)) cb(0)
+    }
+    expect(store.version).toBe(from)
+  })
+
   it('updates the tables with every publish while events only trickle in', async () => {
     const store = useTraceStore()
     let from = 0
