@@ -1,7 +1,9 @@
 // Agent overhead: every workload run bare and every way Loopscope (and its alternatives)
 // can run it, interleaved round by round so a noisy neighbour hits every mode alike.
-// Each mode's start-up is measured on an empty program and subtracted. A ratio is the
-// median over rounds of that round's traced ÷ bare (see roundRatios).
+// A workload times its own event loop from inside the process (bench/workloads/
+// _bench_clock.py), so start-up is left out rather than subtracted; a ratio is the median
+// over rounds of that round's traced ÷ bare (see roundRatios). The whole run's wall time,
+// less each mode's empty program, is kept beside it (netRoundRatios).
 
 import { spawn } from 'node:child_process'
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -25,10 +27,10 @@ const WORKLOADS = [
  * free: traced measured 0.3-0.8x bare.
  */
 /**
- * A round whose workload, less its empty program, ran shorter than this on either side is
- * start-up noise, not a ratio: on a loaded machine the empty program alone varies by tens of
- * milliseconds, and a --quick workload can net out negative (CI once printed -0.62× and
- * -5509×). Such rounds are left out; a row with none left reads NOISE.
+ * A round whose workload's loop ran shorter than this on either side is noise, not a ratio
+ * (for the whole-run figures: less its empty program; on a loaded machine the empty program
+ * alone varies by tens of milliseconds, and a --quick workload could net out negative: CI once
+ * printed -0.62× and -5509×). Such rounds are left out; a row with none left reads NOISE.
  */
 const NET_FLOOR_SECONDS = 0.03
 
@@ -68,11 +70,22 @@ function modes(ctx) {
   ]
 }
 
-/** Runs one command to completion; resolves with wall seconds and the trace size. */
+/**
+ * Runs one command to completion; resolves with its wall seconds, the seconds its event loop
+ * ran as the workload timed it from inside (`inner`, NaN if it did not say) and the trace size.
+ */
 function runOnce(ctx, mode, script, tracePath) {
+  const timeFile = join(ctx.tmp, 'agent-overhead-time')
+  rmSync(timeFile, { force: true })
   return new Promise((resolve, reject) => {
     const argv = mode.argv(script, tracePath)
-    const env = { ...process.env, ...MALLOC_ENV, BENCH_SCALE: String(ctx.scale), ...(mode.env ?? {}) }
+    const env = {
+      ...process.env,
+      ...MALLOC_ENV,
+      BENCH_SCALE: String(ctx.scale),
+      BENCH_TIME_FILE: timeFile,
+      ...(mode.env ?? {})
+    }
     delete env.PYTHONASYNCIODEBUG
     Object.assign(env, mode.env ?? {})
     const stdio = ['ignore', 'ignore', 'pipe']
@@ -113,7 +126,8 @@ function runOnce(ctx, mode, script, tracePath) {
         bytes = existsSync(tracePath) ? statSync(tracePath).size : 0
         lines = bytes > 0 ? countTraceEvents(readFileSync(tracePath)) : 0
       }
-      resolve({ seconds, bytes, lines })
+      const inner = existsSync(timeFile) ? Number(readFileSync(timeFile, 'utf8')) : NaN
+      resolve({ seconds, inner, bytes, lines })
     })
   })
 }
@@ -124,6 +138,7 @@ export async function benchAgentOverhead(ctx) {
   const dir = join(ctx.root, 'bench/workloads')
   const scripts = [{ name: 'empty', file: 'empty.py' }, ...WORKLOADS]
   const times = new Map() // `${mode}/${workload}` -> seconds[]
+  const inner = new Map() // `${mode}/${workload}` -> the workload's own seconds[] (NaN where not said)
   const traces = new Map() // `${mode}/${workload}` -> { bytes, lines }
   const tracePath = join(ctx.tmp, 'agent-overhead.ndjson')
   const log = ctx.log
@@ -149,6 +164,8 @@ export async function benchAgentOverhead(ctx) {
         const key = `${mode.id}/${w.name}`
         if (!times.has(key)) times.set(key, [])
         times.get(key).push(r.seconds)
+        if (!inner.has(key)) inner.set(key, [])
+        inner.get(key).push(r.inner)
         if (mode.output) traces.set(key, { bytes: r.bytes, lines: r.lines })
         // Keep one real agent stream per workload for the host benchmark.
         if (mode.id === 'agent-file' && round === 0)
@@ -159,11 +176,28 @@ export async function benchAgentOverhead(ctx) {
   rmSync(tracePath, { force: true })
 
   const net = (modeId, w) => median(times.get(`${modeId}/${w}`)) - median(times.get(`${modeId}/empty`))
-  // The judged ratio pairs runs of one round: traced and bare of a workload ran seconds
-  // apart, each less its own round's empty program, so a slow spell of this shared machine
-  // (seen here: every mode 30-60 % slower for a whole round) weighs on both sides of one
-  // ratio instead of on one side of a median. The median over rounds is reported.
+  const finite = (xs) => (xs ?? []).filter((x) => Number.isFinite(x))
+  /** The workload's own time under a mode, median over rounds (NaN if it never said). */
+  const own = (modeId, w) => {
+    const xs = finite(inner.get(`${modeId}/${w}`))
+    return xs.length ? median(xs) : NaN
+  }
+  // A ratio pairs runs of one round: traced and bare of a workload ran seconds apart, so a
+  // slow spell of this shared machine (seen here: every mode 30-60 % slower for a whole
+  // round) weighs on both sides of one ratio instead of on one side of a median. The median
+  // over rounds is reported.
   const roundRatios = (modeId, w) => {
+    const tw = inner.get(`${modeId}/${w}`) ?? []
+    const bw = inner.get(`bare/${w}`) ?? []
+    const out = []
+    for (let r = 0; r < Math.min(tw.length, bw.length); r++)
+      if (bw[r] >= NET_FLOOR_SECONDS && tw[r] >= NET_FLOOR_SECONDS) out.push(tw[r] / bw[r])
+    return out
+  }
+  // The same from whole runs, each less its own round's empty program (the judged ratio
+  // until 2026-12-07): the empty program's jitter here (0.36-0.54 s in one run) is as large
+  // as the churn's whole net time (0.19 s), so these ratios ranged 0.9-6.4× within one run.
+  const netRoundRatios = (modeId, w) => {
     const tw = times.get(`${modeId}/${w}`) ?? []
     const te = times.get(`${modeId}/empty`) ?? []
     const bw = times.get(`bare/${w}`) ?? []
@@ -184,7 +218,7 @@ export async function benchAgentOverhead(ctx) {
       return noiseRow(
         section,
         name,
-        `no round ran ${NET_FLOOR_SECONDS * 1000} ms past start-up (${rounds(w)} rounds)`
+        `no round's loop ran ${NET_FLOOR_SECONDS * 1000} ms (${rounds(w)} rounds)`
       )
     return row(section, name, m.ratio, '×', target)
   }
@@ -196,7 +230,8 @@ export async function benchAgentOverhead(ctx) {
       continue
     }
     const bareNet = net('bare', w.name)
-    detail[w.name] = { bareNetSeconds: bareNet, modes: {} }
+    const bareOwn = own('bare', w.name)
+    detail[w.name] = { bareNetSeconds: bareNet, bareOwnSeconds: bareOwn, modes: {} }
     for (const m of allModes) {
       const rs = roundRatios(m.id, w.name)
       detail[w.name].modes[m.id] = {
@@ -206,15 +241,19 @@ export async function benchAgentOverhead(ctx) {
         minSeconds: min(times.get(`${m.id}/${w.name}`)),
         netSeconds: net(m.id, w.name),
         ratioOfMedians: net(m.id, w.name) / bareNet,
+        ownSeconds: own(m.id, w.name),
+        ownSamples: inner.get(`${m.id}/${w.name}`),
         roundRatios: rs,
-        ratio: median(rs),
+        ratio: rs.length ? median(rs) : NaN,
+        netRoundRatios: netRoundRatios(m.id, w.name),
+        netRatio: median(netRoundRatios(m.id, w.name)),
         trace: traces.get(`${m.id}/${w.name}`) ?? null
       }
     }
     const ratio = (id) => detail[w.name].modes[id]?.ratio
     // A --quick run checks the harness, not the targets: its workloads are a tenth of the
     // size and a few start-up jitters long, so its ratios are printed but never judged.
-    const judged = !ctx.quick && bareNet >= 0.08
+    const judged = !ctx.quick && bareOwn >= 0.08
     const lt = judged ? { op: '<=', value: w.target } : null
     const has = (id) => allModes.some((m) => m.id === id)
     if (has('record'))
@@ -232,12 +271,12 @@ export async function benchAgentOverhead(ctx) {
       rows.push(ratioRow('setprofile', w.name, `${w.name}: no-op sys.setprofile`, cheaper))
     const tr = traces.get(`agent-file/${w.name}`) ?? traces.get(`record/${w.name}`)
     if (tr && tr.lines > 0) {
-      const trNet = has('agent-file') ? net('agent-file', w.name) : net('record', w.name)
+      const trNet = has('agent-file') ? own('agent-file', w.name) : own('record', w.name)
       const rate = `${w.name}: events/s written (agent → file)`
       rows.push(
         trNet >= NET_FLOOR_SECONDS
           ? row(section, rate, tr.lines / trNet, 'ev/s')
-          : noiseRow(section, rate, 'ran too short beside start-up')
+          : noiseRow(section, rate, 'its loop ran too short to time')
       )
       rows.push(row(section, `${w.name}: bytes/event`, tr.bytes / tr.lines, 'B', null, { events: tr.lines }))
     }

@@ -3,6 +3,8 @@
 import asyncio
 import os
 
+from _bench_clock import timed
+
 SCALE = float(os.environ.get('BENCH_SCALE', '1'))
 TASKS = 100
 SWITCHES = max(1, int(2000 * SCALE))
@@ -17,4 +19,4 @@ async def main():
     await asyncio.gather(*(worker() for _ in range(TASKS)))
 
 
-asyncio.run(main())
+timed(lambda: asyncio.run(main()))

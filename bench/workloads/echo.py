@@ -3,6 +3,8 @@
 import asyncio
 import os
 
+from _bench_clock import timed
+
 SCALE = float(os.environ.get('BENCH_SCALE', '1'))
 CLIENTS = 50
 MESSAGES = max(1, int(200 * SCALE))
@@ -39,4 +41,4 @@ async def main():
         await asyncio.gather(*(client(port) for _ in range(CLIENTS)))
 
 
-asyncio.run(main())
+timed(lambda: asyncio.run(main()))

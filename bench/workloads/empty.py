@@ -2,9 +2,11 @@
 # mode's interpreter/agent/host start-up can be subtracted from its workload times.
 import asyncio
 
+from _bench_clock import timed
+
 
 async def main():
     pass
 
 
-asyncio.run(main())
+timed(lambda: asyncio.run(main()))

@@ -7,6 +7,8 @@ import json
 import os
 import random
 
+from _bench_clock import timed
+
 SCALE = float(os.environ.get('BENCH_SCALE', '1'))
 PRODUCERS = 8
 CONSUMERS = 8
@@ -90,4 +92,4 @@ async def main():
         raise RuntimeError(f"lost items: {stats['done']}")
 
 
-asyncio.run(main())
+timed(lambda: asyncio.run(main()))

@@ -4,6 +4,8 @@ import asyncio
 import os
 import random
 
+from _bench_clock import timed
+
 SCALE = float(os.environ.get('BENCH_SCALE', '1'))
 TASKS = max(1, int(2000 * SCALE))
 SLEEPS = 20
@@ -20,4 +22,4 @@ async def main():
     await asyncio.gather(*(worker(p) for p in plans))
 
 
-asyncio.run(main())
+timed(lambda: asyncio.run(main()))
