@@ -3,9 +3,11 @@
     python3 tests/agent/overhead.py [--runs 5] [--python python3] [churn timers echo mixed]
 
 Traced = `loopscope_launch.py W.py` with LOOPSCOPE_EVENT_FD on a file ("file") or on a
-pipe drained by `cat > /dev/null` ("pipe"). Start-up (bench/workloads/empty.py, run the
-same way) is subtracted from every mode; glibc's malloc thresholds are pinned for all.
-`npm run bench` is the full comparison; this is the agent engineer's loop.
+pipe drained by `cat > /dev/null` ("pipe"). Three tables: the time each workload's event
+loop ran, timed from inside (bench/workloads/_bench_clock.py, as `npm run bench` judges),
+then whole runs' wall and CPU time with start-up (bench/workloads/empty.py, run the same
+way) subtracted. glibc's malloc thresholds are pinned for all. `npm run bench` is the full
+comparison; this is the agent engineer's loop.
 """
 
 import argparse
@@ -37,9 +39,26 @@ def _run_cpu(argv, env, pass_fds=()):
     return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
 
 
+def _loop_seconds(path):
+    """The workload's own time (written by bench/workloads/_bench_clock.py), or None."""
+    try:
+        with open(path) as f:
+            return float(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 def run(python, mode, script, trace_path):
+    """Wall, CPU and loop seconds of one run, and its trace's bytes and lines."""
+    clock = trace_path + ".time"
+    if os.path.exists(clock):
+        os.remove(clock)
+    result = _run_mode(python, mode, script, trace_path, dict(ENV, BENCH_TIME_FILE=clock))
+    return result[:2] + (_loop_seconds(clock),) + result[2:]
+
+
+def _run_mode(python, mode, script, trace_path, env):
     argv = [python, script] if mode == "bare" else [python, LAUNCH, script]
-    env = dict(ENV)
     if mode == "bare":
         return _run_cpu(argv, env) + (0, 0)
     if mode == "file":
@@ -82,6 +101,7 @@ def main():
     names = ["empty"] + args.workloads
     times = {}
     cpus = {}
+    loops = {}
     sizes = {}
     trace_path = os.path.join(tempfile.gettempdir(), "ls-overhead-%d.ndjson" % os.getpid())
     for rnd in range(args.runs):
@@ -89,13 +109,22 @@ def main():
             script = os.path.join(WORKLOADS, name + ".py")
             order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
             for mode in order:
-                wall, cpu, nbytes, lines = run(args.python, mode, script, trace_path)
+                wall, cpu, loop, nbytes, lines = run(args.python, mode, script, trace_path)
                 times.setdefault((mode, name), []).append(wall)
+                if loop is not None:
+                    loops.setdefault((mode, name), []).append(loop)
                 cpus.setdefault((mode, name), []).append(cpu)
                 if mode == "file" and name not in sizes:
                     sizes[name] = (nbytes, _count_events(trace_path))
-    if os.path.exists(trace_path):
-        os.remove(trace_path)
+    for path in (trace_path, trace_path + ".time"):
+        if os.path.exists(path):
+            os.remove(path)
+    print("loop time, timed inside the workload, traced / bare (median of %d)" % args.runs)
+    print("%-8s %8s %s" % ("workload", "bare s", " ".join("%8s" % m for m in modes if m != "bare")))
+    for name in args.workloads:
+        bare = statistics.median(loops[("bare", name)])
+        cols = ["%7.2fx" % (statistics.median(loops[(m, name)]) / bare) for m in modes if m != "bare"]
+        print("%-8s %8.3f %s" % (name, bare, " ".join(cols)))
     for label, samples in (("wall", times), ("cpu", cpus)):
         med = {key: statistics.median(v) for key, v in samples.items()}
         print("%s time, start-up subtracted, traced / bare (median of %d)" % (label, args.runs))
