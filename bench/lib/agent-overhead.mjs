@@ -234,6 +234,7 @@ export async function benchAgentOverhead(ctx) {
     detail[w.name] = { bareNetSeconds: bareNet, bareOwnSeconds: bareOwn, modes: {} }
     for (const m of allModes) {
       const rs = roundRatios(m.id, w.name)
+      const netRs = netRoundRatios(m.id, w.name)
       detail[w.name].modes[m.id] = {
         samples: times.get(`${m.id}/${w.name}`),
         emptySamples: times.get(`${m.id}/empty`),
@@ -244,9 +245,9 @@ export async function benchAgentOverhead(ctx) {
         ownSeconds: own(m.id, w.name),
         ownSamples: inner.get(`${m.id}/${w.name}`),
         roundRatios: rs,
-        ratio: rs.length ? median(rs) : NaN,
-        netRoundRatios: netRoundRatios(m.id, w.name),
-        netRatio: median(netRoundRatios(m.id, w.name)),
+        ratio: median(rs),
+        netRoundRatios: netRs,
+        netRatio: median(netRs),
         trace: traces.get(`${m.id}/${w.name}`) ?? null
       }
     }

@@ -353,10 +353,14 @@ async function liveRun(ctx, page, server, { env, tKeys, seconds }) {
   }
 }
 
+/** The share of frames longer than one and a half vsyncs (null without frames). */
+function droppedShare(frames) {
+  return frames.length ? frames.filter((f) => f > FRAME_MS * 1.5).length / frames.length : null
+}
+
 /**
  * A live run's frames in more detail than its p95 row: at 60 Hz a frame time is one vsync or
  * two, so the p95 reads 16.7 or 33.3 ms and says nothing of how many frames were dropped.
- * `dropped` is the share of frames longer than one and a half vsyncs.
  */
 function frameDetail(frames) {
   return {
@@ -364,7 +368,7 @@ function frameDetail(frames) {
     frameP50: percentile(frames, 50),
     frameP90: percentile(frames, 90),
     frameP99: percentile(frames, 99),
-    dropped: frames.length ? frames.filter((f) => f > FRAME_MS * 1.5).length / frames.length : null
+    dropped: droppedShare(frames)
   }
 }
 
@@ -377,7 +381,7 @@ function liveRows(rows, label, note, ingest, frames, target) {
   rows.push(row(section, `${label}: ingest${note}`, ingest, 'ev/s', { op: '>=', value: target }))
   const p95 = ingest > 0 ? percentile(frames, 95) : null
   rows.push(row(section, `${label}: frame time p95`, p95, 'ms', FRAME_TARGET))
-  const { dropped } = frameDetail(frames)
+  const dropped = droppedShare(frames)
   rows.push(
     row(
       section,
