@@ -213,6 +213,45 @@ class TraceIsWellFormed(unittest.TestCase):
         self.assertTrue(done)
 
 
+    def test_results_read_as_reprlib_gives_them_and_sites_name_the_programs_line(self):
+        # The agent's shortcut for short ints, strings, floats and bools must say exactly
+        # what reprlib says, and reprlib must still cut what is long.
+        values = [0, -7, True, 2.5, 10 ** 39, 10 ** 45, "", "short", "a\nb", "x" * 199, "y" * 250, 1e300,
+                  ("tuple", 1), None]
+        path = write_program("""
+            import asyncio
+
+            VALUES = %r
+
+            async def give(v):
+                return v
+
+            async def main():
+                tasks = [asyncio.ensure_future(give(v)) for v in VALUES]
+                await asyncio.gather(*tasks)
+                await asyncio.ensure_future(give("second line"))
+
+            asyncio.run(main())
+        """ % (values,))
+        try:
+            code, _out, err, events = run_traced([path])
+        finally:
+            os.unlink(path)
+        self.assertEqual(code, 0, err)
+        import reprlib
+
+        expected = reprlib.Repr()
+        expected.maxstring = 200
+        expected.maxother = 200
+        gives = sorted((e for e in events if e["type"] == "task.create" and e["coro"] == "give"),
+                       key=lambda e: e["task"])
+        results = {e["task"]: e["result"] for e in events if e["type"] == "task.state" and e["state"] == "done"}
+        self.assertEqual([results[e["task"]] for e in gives[:len(values)]],
+                         [expected.repr(v) for v in values])
+        self.assertTrue(all(e["site"].endswith(".py:10") for e in gives[:len(values)]), gives[0]["site"])
+        self.assertTrue(gives[-1]["site"].endswith(".py:12"), gives[-1]["site"])
+
+
 class ProgramBehavesAsWithoutLoopscope(unittest.TestCase):
     def assert_same(self, args, stdin=b"", cwd=None):
         bare = run_bare(args, stdin=stdin, cwd=cwd)

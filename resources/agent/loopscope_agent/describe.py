@@ -231,10 +231,20 @@ def classify_by_frame(task, cache):
     return result
 
 
+# Exact types whose repr reprlib gives unchanged while it is this short (its `maxlong`, and
+# `maxstring` / `maxother`): returned without reprlib's dispatch, about 1.5 us a task.
+_SHORT_REPR = {int: 40, bool: 200, float: 200, str: 200}
+
+
 def result_repr(value):
     if value is None:
         return "None"
     try:
+        limit = _SHORT_REPR.get(type(value))
+        if limit is not None and (type(value) is not str or len(value) <= limit):
+            text = repr(value)
+            if len(text) <= limit:
+                return text
         return _repr.repr(value)
     except Exception:
         return "<unrepresentable>"

@@ -500,7 +500,8 @@ class LoopTrace:
         rec = self.tasks[key] = [tid, ref, None, cid, -tid]
         parent_id = None
         if parent is not None and parent is not task:
-            parent_id = self.task_record(parent, out, t)[0]
+            prec = self.tasks.get(id(parent))
+            parent_id = (prec if prec is not None else self.task_record(parent, out, t))[0]
         try:
             name = task.get_name()
         except Exception:
@@ -692,18 +693,21 @@ class LoopTrace:
         """Whole events (dicts) and packed task ops (tuples led by their op code)."""
         I = self.I
         xref = self._xref
+        off = None
         for event in out:
             if type(event) is dict:
                 I.append(OP_EVENT)
                 I.append(xref(event))
-            elif event[0] == OP_TASK:
+                continue
+            if off is None:
+                off = self.loop_ref()._ls_paused
+            if event[0] == OP_TASK:
                 _op, tid, cid, parent, name, coro, site, t, _loop = event
                 I.extend((OP_TASK, tid, cid, parent or 0, xref(name), xref(coro), -1 if site is None else xref(site)))
-                self.G.append(t + self.loop_ref()._ls_paused)
             else:
                 _op, tid, result, t, _loop = event
                 I.extend((OP_DONE, tid, xref(result)))
-                self.G.append(t + self.loop_ref()._ls_paused)
+            self.G.append(t + off)
         self.nev += len(out)
 
     def _wait(self, tid, awaited):

@@ -25,6 +25,9 @@ def current_task(loop):
         return None
 
 
+# Both keyed by id(code) (hashing a code object hashes its whole body) and checked to be
+# the same code: id(code) -> (code, is it asyncio's or the agent's); (id(code), instruction)
+# -> (code, "file:line"). The values keep the codes alive, so their ids are not reused.
 _library = {}
 _sites = {}
 
@@ -36,17 +39,24 @@ def creation_site():
     depth = 0
     while frame is not None and depth < 40:
         code = frame.f_code
-        lib = _library.get(code)
-        if lib is None:
+        found = _library.get(id(code))
+        if found is not None and found[0] is code:
+            lib = found[1]
+        else:
             name = code.co_filename
-            lib = _library[code] = name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)
+            lib = name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)
+            if len(_library) > 65536:
+                _library.clear()
+            _library[id(code)] = (code, lib)
         if not lib:
-            key = (code, frame.f_lineno)
+            key = (id(code), frame.f_lasti)
             site = _sites.get(key)
-            if site is None:
-                if len(_sites) > 65536:
-                    _sites.clear()
-                site = _sites[key] = "%s:%d" % (code.co_filename, key[1])
+            if site is not None and site[0] is code:
+                return site[1]
+            if len(_sites) > 65536:
+                _sites.clear()
+            site = "%s:%d" % (code.co_filename, frame.f_lineno)
+            _sites[key] = (code, site)
             return site
         frame = frame.f_back
         depth += 1

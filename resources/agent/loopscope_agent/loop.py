@@ -205,13 +205,14 @@ class InstrumentedLoopMixin:
         cr = st.cr
         at = len(cr)
         # Flat (no tuple, no cell per task): pos, task (set below), coro, parent, site, time.
-        cr += (len(st.rt), None, coro, hooks.current_task(self), hooks.creation_site(), _mono())
+        cr += (len(st.rt), None, coro, _current_tasks_get(self), hooks.creation_site(), _mono())
         st.creating += 1
         try:
             task = super().create_task(coro, **kwargs)
         finally:
             st.creating -= 1
-        _strip_agent_frame(getattr(task, "_source_traceback", None))
+        if self._debug:
+            _strip_agent_frame(getattr(task, "_source_traceback", None))
         if len(cr) > at and cr[at + 2] is coro:
             cr[at + 1] = task
         return task
