@@ -185,22 +185,41 @@ class Cursor {
     readonly state: PackedState
   ) {}
 
-  /** [handle, cb, task] of a run token; the new cursor in S. `take` forgets a timer once it ran. */
-  runIds(token: number, si: number, run: number, take: boolean): [number, number, number, number] {
+  /** Of the run `runIds` read last: its handle, callback and task, and the cursor in S after it. */
+  hid = 0
+  cb = 0
+  task = 0
+  si = 0
+
+  /**
+   * Reads a run token's handle, callback and task into `hid`, `cb` and `task` (fields, not a
+   * new array: a recording has a million runs). `take` forgets a timer once it ran.
+   */
+  runIds(token: number, si: number, run: number, take: boolean): void {
     if (token < 0) {
       const key = -token
       const timer = this.state.timers.get(key)
       if (timer !== undefined) {
         if (take) this.state.timers.delete(key)
-        return [key, timer[0], timer[1], si]
+        this.hid = key
+        this.cb = timer[0]
+        this.task = timer[1]
+      } else {
+        this.hid = this.r + run
+        this.cb = this.state.taskCb.get(key) ?? 0
+        this.task = key
       }
-      return [this.r + run, this.state.taskCb.get(key) ?? 0, key, si]
+      this.si = si
+      return
     }
     const hid = this.S[si] ?? 0
     const task = this.S[si + 2] ?? 0
     let cb = this.S[si + 1] ?? 0
     if (!cb && task) cb = this.state.taskCb.get(task) ?? 0
-    return [hid || this.r + run, cb, task, si + 3]
+    this.hid = hid || this.r + run
+    this.cb = cb
+    this.task = task
+    this.si = si + 3
   }
 
   skipIds(hid: number, cb: number, task: number, take: boolean): [number, number, number] {
@@ -234,10 +253,10 @@ class Cursor {
     while (ii < I.length && found.length < k) {
       const op = I[ii++]
       if (op <= 0) {
-        const [hid, cb, task, next] = this.runIds(op, si, run, false)
-        si = next
+        this.runIds(op, si, run, false)
+        si = this.si
         run++
-        found.push([hid, cb, task])
+        found.push([this.hid, this.cb, this.task])
       } else if (op === PackedOp.Skip) {
         found.push(this.skipIds(I[ii], I[ii + 1], I[ii + 2], false))
         ii += 3
@@ -372,8 +391,11 @@ export function packedSteps(b: BatchEvent, state: PackedState): (out: TraceEvent
       if (op <= 0) {
         const start = F[fi++]
         const stop = c.nextTime(ii, fi, gi) ?? start
-        const [handle, cb, task, next] = c.runIds(op, si, run, true)
-        si = next
+        c.runIds(op, si, run, true)
+        const handle = c.hid
+        const cb = c.cb
+        const task = c.task
+        si = c.si
         lastTask = task
         run++
         out.push({ type: 'handle.begin', t: at(start), loop, handle, cb, task: task || null, tick })

@@ -265,7 +265,14 @@ export class TraceModel {
       if (Number.isNaN(this.origin) || t < this.origin) this.origin = t
       if (t > this.now) this.now = t
     }
+    // The hot types first: a switch on strings compares them in order.
     switch (e.type) {
+      case 'handle.begin':
+        this.handleBegin(e, t)
+        break
+      case 'handle.end':
+        this.handleEnd(e, t)
+        break
       case 'loop.start':
         this.loopStart(e, t)
         break
@@ -316,12 +323,6 @@ export class TraceModel {
         this.markers.add(t, lane, MarkerKind.TimerDue, e.handle)
         break
       }
-      case 'handle.begin':
-        this.handleBegin(e, t)
-        break
-      case 'handle.end':
-        this.handleEnd(e, t)
-        break
       case 'task.create':
         this.taskCreate(e, t)
         break
