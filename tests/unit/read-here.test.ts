@@ -36,7 +36,7 @@ describe("the page's trace file reader", () => {
     expect(pieces.flat()).toEqual(host.events)
     // Every piece but the last holds as many events as asked.
     expect(pieces.slice(0, -1).every((p) => p.length === 700)).toBe(true)
-    expect(source.progress).toEqual({ read: bytes.length, total: bytes.length })
+    expect(source.progress).toEqual({ read: bytes.length, parsed: bytes.length, total: bytes.length })
     expect(source.message).toBeNull()
   })
 

@@ -5,7 +5,7 @@
 type TypedArray = Float64Array | Int32Array | Uint8Array
 type TypedArrayCtor<T extends TypedArray> = new (length: number) => T
 
-class Column<T extends TypedArray> {
+export class Column<T extends TypedArray> {
   data: T
   length = 0
 
@@ -31,6 +31,18 @@ class Column<T extends TypedArray> {
 
   last(): number {
     return this.data[this.length - 1]
+  }
+
+  /**
+   * Room for `capacity` values, in one copy: a reader that can tell how many are coming
+   * (buildModel, from how much of a file gave how many) saves the doublings on the way, each
+   * a copy into memory the process has not touched before.
+   */
+  reserve(capacity: number): void {
+    if (!(capacity > this.data.length)) return
+    const next = new (this.data.constructor as TypedArrayCtor<T>)(Math.ceil(capacity))
+    next.set(this.data as never)
+    this.data = next
   }
 
   private grow(): void {

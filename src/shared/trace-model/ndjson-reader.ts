@@ -71,6 +71,11 @@ export class NdjsonTraceReader {
     this.keep(data.slice(last + 1))
   }
 
+  /** Characters fed in and not parsed yet (complete lines, and the start of the next one). */
+  get unparsed(): number {
+    return this.block.length - this.blockAt + this.rest.length
+  }
+
   /** True while text fed in has complete lines not parsed yet. */
   get hasLines(): boolean {
     return this.blockAt < this.block.length

@@ -5,7 +5,7 @@
 
 import type { Awaiting, Frame, TaskStateName, TraceEvent, TraceHeader, EventOf } from '../trace-types'
 import { BatchExpander } from './batch'
-import { DenseNumberMap, F64Column, I32Column, StringTable, lowerBound } from './columns'
+import { Column, DenseNumberMap, F64Column, I32Column, StringTable, lowerBound } from './columns'
 import { shortSite } from './format'
 import { DeltaLog, DeltaOp, QueueState, encodeIo, type QueueSnapshot } from './queue-state'
 import { HistoryLog, MarkerStore, SpanStore } from './span-store'
@@ -95,6 +95,19 @@ export class TraceModel {
 
   setHeader(h: TraceHeader): void {
     this.header = h
+  }
+
+  /**
+   * Makes room in each column already `minLength` long for `factor` times what it holds: a
+   * reader that knows how much of a file it has read (buildModel) grows the columns once
+   * instead of doubling them all the way.
+   */
+  reserve(factor: number, minLength = 1024): void {
+    const holders: object[] = [this.spans, this.markers, this.history, ...this.lanes]
+    for (const loop of this.loops.values()) holders.push(loop, loop.deltas)
+    for (const holder of holders)
+      for (const value of Object.values(holder))
+        if (value instanceof Column && value.length >= minLength) value.reserve(value.length * factor)
   }
 
   ingest(events: readonly TraceEvent[]): void {

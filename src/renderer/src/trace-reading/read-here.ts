@@ -19,10 +19,12 @@ export interface PieceSource {
   /** Stops reading; no piece follows. */
   cancel(): Promise<void>
   /**
-   * How many bytes of the file had been read when the last piece was made, and the file's
-   * size in bytes (null where the source did not say).
+   * How many bytes of the file had been read when the last piece was made, how many of them
+   * its lines and those before it came from (the text read and not parsed yet counted in
+   * characters: as bytes, for the ASCII a trace mostly is), and the file's size in bytes (null
+   * where the source did not say).
    */
-  readonly progress: { read: number; total: number | null }
+  readonly progress: { read: number; parsed: number; total: number | null }
 }
 
 /**
@@ -45,7 +47,7 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
   let at = 0
   let flushed = false
   let ended = false
-  const progress = { read: 0, total: null as number | null }
+  const progress = { read: 0, parsed: 0, total: null as number | null }
 
   /** Feeds the reader the next window of the file's text; false once there is none. */
   async function feedWindow(bytes: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
@@ -99,6 +101,7 @@ export function readHere(input: TraceInput, lines: number): PieceSource {
         for (const e of piece.events) events.push(e)
         if (ended) break
       }
+      progress.parsed = Math.max(0, progress.read - reader.unparsed)
       return header || events.length ? { header, events } : null
     },
     async cancel() {

@@ -89,6 +89,7 @@ async function build(input: TraceInput, lines: number, maxEvents: number): Promi
   const r = await buildModel(source, {
     maxEvents,
     stopped: () => stopAsked,
+    size: () => source.progress.total ?? pushed.total,
     pause: async (model) => {
       report(model.eventCount)
       await turn()
