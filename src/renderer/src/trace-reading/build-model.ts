@@ -17,7 +17,7 @@ export interface BuildOptions {
    */
   pause(model: TraceModel): Promise<void>
   everyMs?: number
-  /** The file's size in bytes, where known: the model's columns are then sized from how much of it gave how many. */
+  /** The file's size in bytes, where known: the columns are then sized from its first tenth. */
   size?: () => number | null
 }
 
@@ -85,11 +85,12 @@ export async function buildModel(source: PieceSource, opts: BuildOptions): Promi
 }
 
 /**
- * Once the lines of a tenth of a big file are applied, sizes the model's columns for all of it (extrapolated,
- * as far as `maxEvents` lets the read go): one copy each instead of a doubling every time
- * one fills up. Returns whether it has, or never will: a file of agent batches is left to
- * doubling, since a batch line stands for as many events as the loop ran then (a recording's
- * first tenth, mostly tasks being made, sized its columns for two thirds of what came).
+ * Once the lines of a tenth of a big file are applied, sizes the model's columns for all of
+ * it (extrapolated, as far as `maxEvents` lets the read go): one copy each instead of a
+ * doubling every time one fills up. Returns whether it has, or never will: a file of agent
+ * batches is left to doubling, since a batch line stands for as many events as the loop ran
+ * then (a recording's first tenth, mostly tasks being made, sized its columns for two thirds
+ * of what came).
  */
 function reserveFor(
   model: TraceModel,
