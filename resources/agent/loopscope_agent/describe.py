@@ -143,7 +143,7 @@ def task_stack(task):
 _LIBRARY = {}
 
 
-def _library(code):
+def is_library_code(code):
     """Is this code asyncio's or the agent's (not the program's)?"""
     found = _LIBRARY.get(id(code))
     if found is not None:
@@ -183,7 +183,7 @@ def classify_by_frame(task, cache):
             break  # a future (or a coroutine of another kind): the end of the chain
         inner = coro
         mark = library(id(code))
-        if mark is code or (mark is None and not _library(code)):
+        if mark is code or (mark is None and not is_library_code(code)):
             where = coro
         coro = nxt
     if inner is None:
@@ -240,8 +240,9 @@ def result_repr(value):
     if value is None:
         return "None"
     try:
-        limit = _SHORT_REPR.get(type(value))
-        if limit is not None and (type(value) is not str or len(value) <= limit):
+        kind = type(value)
+        limit = _SHORT_REPR.get(kind)
+        if limit is not None and (kind is not str or len(value) <= limit):
             text = repr(value)
             if len(text) <= limit:
                 return text

@@ -500,6 +500,7 @@ class LoopTrace:
         rec = self.tasks[key] = [tid, ref, None, cid, -tid]
         parent_id = None
         if parent is not None and parent is not task:
+            # The parent is almost always recorded already: found without a call.
             prec = self.tasks.get(id(parent))
             parent_id = (prec if prec is not None else self.task_record(parent, out, t))[0]
         try:

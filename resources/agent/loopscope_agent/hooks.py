@@ -2,7 +2,6 @@
 current, and how Loopscope speaks (`notice`, `problem`) without touching the program's
 own output."""
 
-import os
 import sys
 import time
 import types
@@ -10,10 +9,9 @@ import warnings
 from asyncio import events as aio_events, tasks
 
 from . import events as ev
+from .describe import _LIBRARY, is_library_code
 from .writer import dumps, get_writer
 
-_ASYNCIO_DIR = os.path.dirname(tasks.__file__) + os.sep
-_AGENT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _current_task = tasks.current_task
 _disabled = set()
 
@@ -25,10 +23,9 @@ def current_task(loop):
         return None
 
 
-# Both keyed by id(code) (hashing a code object hashes its whole body) and checked to be
-# the same code: id(code) -> (code, is it asyncio's or the agent's); (id(code), instruction)
-# -> (code, "file:line"). The values keep the codes alive, so their ids are not reused.
-_library = {}
+# (id(code), instruction) -> (code, "file:line"): keyed by id (hashing a code object hashes
+# its whole body) and checked to be the same code, which the value keeps alive so its id is
+# not reused.
 _sites = {}
 
 
@@ -39,16 +36,10 @@ def creation_site():
     depth = 0
     while frame is not None and depth < 40:
         code = frame.f_code
-        found = _library.get(id(code))
-        if found is not None and found[0] is code:
-            lib = found[1]
-        else:
-            name = code.co_filename
-            lib = name.startswith(_ASYNCIO_DIR) or name.startswith(_AGENT_DIR)
-            if len(_library) > 65536:
-                _library.clear()
-            _library[id(code)] = (code, lib)
-        if not lib:
+        # describe's map read here first, as classify_by_frame does: a call per frame costs
+        # more than the rest of a known frame.
+        mark = _LIBRARY.get(id(code))
+        if mark is code or (mark is None and not is_library_code(code)):
             key = (id(code), frame.f_lasti)
             site = _sites.get(key)
             if site is not None and site[0] is code:

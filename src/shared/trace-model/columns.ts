@@ -46,9 +46,7 @@ export class Column<T extends TypedArray> {
   }
 
   private grow(): void {
-    const next = new (this.data.constructor as TypedArrayCtor<T>)(Math.max(16, this.data.length * 2))
-    next.set(this.data as never)
-    this.data = next
+    this.reserve(Math.max(16, this.data.length * 2))
   }
 
   /** Bytes held by the backing store (for memory budgets). */
