@@ -40,6 +40,30 @@ describe("the page's trace file reader", () => {
     expect(source.message).toBeNull()
   })
 
+  it('reads windows all of ASCII and windows that are not, a character cut by a window edge and a broken one before an ASCII window, as the WHATWG decoder reads the whole file', async () => {
+    const WINDOW = 64 * 1024
+    const lines = [TRACE_HEADER_LINE]
+    for (let i = 0; i < 100; i++) lines.push(notice(i, 'x'.repeat(4000)))
+    const bytes = new TextEncoder().encode(lines.join('\n') + '\n')
+    expect(bytes.length).toBeGreaterThan(5 * WINDOW)
+    const x = 'x'.charCodeAt(0)
+    const put = (at: number, ...values: number[]): void => {
+      values.forEach((_, k) => expect(bytes[at + k]).toBe(x))
+      bytes.set(values, at)
+    }
+    // A euro sign whose first byte ends the second window: the third starts inside it.
+    put(2 * WINDOW - 1, 0xe2, 0x82, 0xac)
+    // A lead byte that ends the fourth window with no continuation: the fifth is all ASCII.
+    put(4 * WINDOW - 1, 0xe2)
+    // A whole character inside the first window only.
+    put(1000, 0xc3, 0xa4)
+    const text = new TextDecoder().decode(bytes)
+    expect(text).toContain('€')
+    expect(text).toContain('\ufffd')
+    const { pieces } = await readAll(readHere({ file: new Blob([bytes]) }, 7))
+    expect(pieces.flat()).toEqual(parseTraceText(text).events)
+  })
+
   it('reads a file that ends in the middle of a character, or with a last line that has no newline: what is whole is read', async () => {
     const head = new TextEncoder().encode(
       `${TRACE_HEADER_LINE}\n${notice(1, 'ok')}\n{"type":"notice","t":2,"level":"info","message":"a`

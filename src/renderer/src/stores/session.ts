@@ -29,6 +29,13 @@ export const TRACE_FILE = /\.(ndjson|jsonl)$/i
 /** Lines parsed at a time, and events per batch, when a trace read in the page is replayed. */
 const LOCAL_BATCH = 4000
 /**
+ * Lines the reader worker parses before it applies them. Fewer parsed events then outlive a
+ * young-generation collection and are moved to the old one, whose growth is memory the
+ * worker writes for the first time (see docs/performance.md, tenth session): at 4,000 the
+ * worker took 36-41 k page faults opening the 1 M-event synthetic trace, at 1,000 30-34 k.
+ */
+const WORKER_PIECE = 1000
+/**
  * Parsed events a trace reader lets wait for the model before it waits till half are
  * applied. Few: parsed events that wait long outlive the young generation, and copying
  * them there costs more than parsing them; and a task parses at most this many.
@@ -277,7 +284,7 @@ export const useSessionStore = defineStore('session', () => {
   async function replayTrace(id: number, input: TraceInput, name: string): Promise<void> {
     lastError.value = null
     status.value = { session: id, state: 'running' }
-    const build = buildInWorker(input, LOCAL_BATCH, MAX_REPLAY_EVENTS)
+    const build = buildInWorker(input, WORKER_PIECE, MAX_REPLAY_EVENTS)
     let end = build ? await replayBuilt(id, build, name) : null
     if (end === 'gone') return
     end ??= await replayPieces(id, readHere(input, LOCAL_BATCH), name)
