@@ -18,14 +18,17 @@ class FakeWorker {
     return FakeWorker.made.findLast((w) => w.sent[0]?.kind === 'build')!
   }
   sent: ToReader[] = []
+  /** What each message was to move rather than copy. */
+  transfers: Transferable[][] = []
   terminated = false
   onmessage: ((e: MessageEvent<FromReader>) => void) | null = null
   onerror: ((e: ErrorEvent) => void) | null = null
   constructor() {
     FakeWorker.made.push(this)
   }
-  postMessage(m: ToReader): void {
+  postMessage(m: ToReader, transfer: Transferable[] = []): void {
     this.sent.push(m)
+    this.transfers.push(transfer)
   }
   terminate(): void {
     this.terminated = true
@@ -83,6 +86,39 @@ describe('a trace read in the reader worker, from the page', () => {
     build.cancel()
     expect(await build.done).toBeNull()
     expect(worker.terminated).toBe(true)
+  })
+
+  it('reads a fetched body into buffers of its own, moves them to the worker, and reads on into those the worker hands back', async () => {
+    const file = new Uint8Array(40 * MB).map((_, i) => i % 251)
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(file, { headers: { 'content-length': String(file.length) } }))
+    )
+    buildInWorker({ url: 'http://host/trace/1' }, 4000, 5_000_000)
+    const worker = FakeWorker.reading
+    await settle()
+    const chunks = (): Uint8Array[] => worker.sent.flatMap((m) => (m.kind === 'bytes' ? [m.chunk] : []))
+    expect(worker.bytesSent()).toBeGreaterThan(32 * MB)
+    // Each chunk is moved with its buffer, a megabyte of the page's own.
+    worker.sent.forEach((m, i) => {
+      if (m.kind === 'bytes') expect(worker.transfers[i]).toEqual([m.chunk.buffer])
+    })
+    expect(new Set(chunks().map((c) => c.buffer.byteLength))).toEqual(new Set([MB]))
+    // The worker hands two buffers back (in the real one they arrive moved, as new objects).
+    const spent = [new ArrayBuffer(MB), new ArrayBuffer(MB)]
+    worker.answer({ kind: 'taken', bytes: 8 * MB, spent: spent[0] })
+    worker.answer({ kind: 'taken', bytes: 9 * MB, spent: spent[1] })
+    await settle()
+    // Reading into a buffer moves it into the chunk read (leaving the one given detached).
+    expect(spent.map((b) => b.byteLength)).toEqual([0, 0])
+    expect(worker.sent.at(-1)).toEqual({ kind: 'bytes-end', error: null })
+    const all = new Uint8Array(worker.bytesSent())
+    let at = 0
+    for (const c of chunks()) {
+      all.set(c, at)
+      at += c.byteLength
+    }
+    expect(Buffer.compare(all, file)).toBe(0)
   })
 
   it('says what the host answered when it refuses the file', async () => {

@@ -21,8 +21,11 @@ export type ToReader =
 export type FromReader =
   /** How far the worker has got: the file read and its size, and the events applied. */
   | { kind: 'progress'; read: number; total: number | null; events: number }
-  /** Bytes of a pushed trace taken from the worker's queue so far (the page sends more). */
-  | { kind: 'taken'; bytes: number }
+  /**
+   * Bytes of a pushed trace taken from the worker's queue so far (the page sends more), and
+   * the buffer of a chunk the worker has read, for the page to read the next bytes into.
+   */
+  | { kind: 'taken'; bytes: number; spent?: ArrayBuffer }
   /**
    * The trace is read (or could not be read to its end: `error`), and this is its model;
    * `model` is null where the model could not be handed over (read the file on the page).

@@ -24,6 +24,8 @@ const pushed = {
   error: null as string | null,
   total: null as number | null,
   taken: 0,
+  /** The chunk the reader took last: read to its end once it asks for the next. */
+  last: null as Uint8Array | null,
   wake: null as (() => void) | null
 }
 
@@ -55,10 +57,19 @@ function pushedStream(): ReadableStream<Uint8Array> {
     {
       async pull(controller) {
         while (!pushed.chunks.length && !pushed.ended) await new Promise<void>((r) => (pushed.wake = r))
+        // The reader asks for a chunk only once it has decoded the last one (read-here.ts),
+        // whose strings are copies: its buffer goes back to the page to be read into again.
+        const spent = pushed.last?.buffer
+        pushed.last = null
         const chunk = pushed.chunks.shift()
         if (chunk) {
           pushed.taken += chunk.byteLength
-          scope.postMessage({ kind: 'taken', bytes: pushed.taken })
+          pushed.last = chunk
+        }
+        if (spent instanceof ArrayBuffer && spent.byteLength > 0)
+          scope.postMessage({ kind: 'taken', bytes: pushed.taken, spent }, [spent])
+        else if (chunk) scope.postMessage({ kind: 'taken', bytes: pushed.taken })
+        if (chunk) {
           controller.enqueue(chunk)
         } else if (pushed.error) controller.error(new Error(pushed.error))
         else controller.close()
