@@ -56,20 +56,19 @@ function pushedStream(): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        while (!pushed.chunks.length && !pushed.ended) await new Promise<void>((r) => (pushed.wake = r))
         // The reader asks for a chunk only once it has decoded the last one (read-here.ts),
-        // whose strings are copies: its buffer goes back to the page to be read into again.
+        // whose strings are copies: its buffer goes back to the page, which may be about to
+        // read the bytes this waits for.
         const spent = pushed.last?.buffer
         pushed.last = null
+        if (spent instanceof ArrayBuffer && spent.byteLength > 0)
+          scope.postMessage({ kind: 'taken', bytes: pushed.taken, spent }, [spent])
+        while (!pushed.chunks.length && !pushed.ended) await new Promise<void>((r) => (pushed.wake = r))
         const chunk = pushed.chunks.shift()
         if (chunk) {
           pushed.taken += chunk.byteLength
           pushed.last = chunk
-        }
-        if (spent instanceof ArrayBuffer && spent.byteLength > 0)
-          scope.postMessage({ kind: 'taken', bytes: pushed.taken, spent }, [spent])
-        else if (chunk) scope.postMessage({ kind: 'taken', bytes: pushed.taken })
-        if (chunk) {
+          scope.postMessage({ kind: 'taken', bytes: pushed.taken })
           controller.enqueue(chunk)
         } else if (pushed.error) controller.error(new Error(pushed.error))
         else controller.close()
