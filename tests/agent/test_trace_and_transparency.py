@@ -1,10 +1,12 @@
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import textwrap
 import unittest
 
-from harness import EXAMPLES, agent_events, program, run_bare, run_traced
+from harness import EXAMPLES, LAUNCHER, PYTHON, agent_events, parse, program, run_bare, run_traced
 
 
 def write_program(source):
@@ -403,6 +405,69 @@ class AgentFailuresNeverBreakTheProgram(unittest.TestCase):
         self.assertEqual((code, out, err), bare)
         notices = [e for e in events if e["type"] == "notice"]
         self.assertTrue(any("turned off" in n["message"] for n in notices), notices)
+
+
+def _wmem(name):
+    try:
+        with open("/proc/sys/net/core/" + name) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+class TheEventChannelHoldsABatch(unittest.TestCase):
+    """The host (Node) hands the agent a socket pair, not a pipe, and a socket's default send
+    buffer (208 KiB on Linux) is less than one of the agent's batches: each write then waited
+    for the host to read. The agent asks for a send buffer of 1 MiB."""
+
+    @unittest.skipUnless(hasattr(socket, "socketpair") and sys.platform.startswith("linux"),
+                         "Linux socket pairs: the channel Node gives its children here")
+    def test_a_program_writing_half_a_megabyte_of_events_never_waits_for_the_reader(self):
+        most = _wmem("wmem_max")
+        if most is not None and most < (1 << 20):
+            self.skipTest("net.core.wmem_max is %d: the kernel caps a socket below 1 MiB here" % most)
+        path = write_program("""
+            import asyncio
+            async def spin(n):
+                for _ in range(n):
+                    await asyncio.sleep(0)
+            async def main():
+                await asyncio.gather(*(spin(600) for _ in range(50)))
+            asyncio.run(main())
+            print("done")
+        """)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("LOOPSCOPE_")}
+            env["LOOPSCOPE_EVENT_FD"] = str(theirs.fileno())
+            proc = subprocess.Popen([PYTHON, LAUNCHER, path], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env, pass_fds=(theirs.fileno(),))
+            theirs.close()
+            try:
+                # Nothing reads the channel until the program has exited: with the default
+                # send buffer its writes would wait for ever.
+                out, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                self.fail("the program waited on its event channel: the agent did not widen it")
+            self.assertEqual((proc.returncode, out), (0, b"done\n"), err)
+            chunks = []
+            while True:
+                data = ours.recv(1 << 16)
+                if not data:
+                    break
+                chunks.append(data)
+        finally:
+            ours.close()
+            if not theirs._closed:
+                theirs.close()
+        data = b"".join(chunks)
+        # More than the default buffer held, so the test shows what it claims.
+        self.assertGreater(len(data), 2 * (_wmem("wmem_default") or 212992))
+        types = [e["type"] for e in parse(data)]
+        self.assertEqual(types[0], agent_events.HEADER)
+        self.assertIn(agent_events.LOOP_CLOSE, types)
 
 
 if __name__ == "__main__":

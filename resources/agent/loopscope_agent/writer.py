@@ -94,26 +94,41 @@ def get_writer():
 
 # Linux lets a pipe hold up to /proc/sys/fs/pipe-max-size (1 MiB by default) instead of
 # 64 KiB: a batch then fits without the program waiting for the host to read part of it.
-PIPE_BYTES = 1 << 20
+# The host (Node) hands its children socket pairs, not pipes: a socket's send buffer is
+# asked for the same room (Linux caps it at net.core.wmem_max, 4 MiB here; its default,
+# 208 KiB, is less than one batch, so each batch's write waited for the host to read).
+CHANNEL_BYTES = 1 << 20
 _F_SETPIPE_SZ = 1031
 
 
-def _widen_pipe(fd):
-    if fd is None or not sys.platform.startswith("linux"):
+def _widen_channel(fd):
+    if fd is None:
         return
     try:
-        import fcntl
         import stat
 
-        if stat.S_ISFIFO(os.fstat(fd).st_mode):
-            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", _F_SETPIPE_SZ), PIPE_BYTES)
-    except (OSError, ImportError, ValueError):
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISFIFO(mode) and sys.platform.startswith("linux"):
+            import fcntl
+
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", _F_SETPIPE_SZ), CHANNEL_BYTES)
+        elif stat.S_ISSOCK(mode):
+            import socket
+
+            # fromfd duplicates the descriptor; the option belongs to the socket both share.
+            sock = socket.fromfd(fd, socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) < CHANNEL_BYTES:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CHANNEL_BYTES)
+            finally:
+                sock.close()
+    except (OSError, ImportError, ValueError, AttributeError):
         pass
 
 
 def open_writer(fd):
     global _writer
-    _widen_pipe(fd)
+    _widen_channel(fd)
     _writer = EventWriter(fd)
     return _writer
 
