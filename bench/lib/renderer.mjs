@@ -91,7 +91,10 @@ function startServe(ctx) {
     // BENCH_PROFILE_HOST=<folder>: the host's CPU profile, written there when it exits.
     const profile = process.env.BENCH_PROFILE_HOST
     const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
-    const child = spawn(process.execPath, [...flags, join(ctx.root, 'bin/loopscope.mjs'), 'serve'], {
+    // The runs' traces (a live run's is over 100 MB) go to the bench's scratch folder, which
+    // it deletes, not to the person's own folder, whose oldest traces they would push out.
+    const args = ['serve', '--trace-dir', join(ctx.tmp, 'traces')]
+    const child = spawn(process.execPath, [...flags, join(ctx.root, 'bin/loopscope.mjs'), ...args], {
       cwd: ctx.root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, BROWSER: 'none' }

@@ -58,6 +58,11 @@ export const COMMANDS: Command[] = [
       pauseAtStart,
       { name: 'renderer', value: 'DIR', help: 'serve the app from DIR (default: out/renderer)' },
       { name: 'resources', value: 'DIR', help: 'agent and examples folder (default: resources)' },
+      {
+        name: 'trace-dir',
+        value: 'DIR',
+        help: "save each run's trace in DIR, and keep DIR under the retention cap (default: ~/.loopscope/traces)"
+      },
       help
     ],
     run: serveCommand

@@ -24,6 +24,7 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
     return 1
   }
   const [script] = args.positionals
+  const traceDir = args.options['trace-dir']
   const api = new ApiServer({
     kind: 'web',
     resourcesDir: paths.resourcesDir,
@@ -31,7 +32,8 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
     initialScript: script ? resolve(script) : null,
     autoRun: Boolean(script) && args.options['no-run'] !== true,
     python: typeof args.options.python === 'string' ? args.options.python : undefined,
-    pauseAtStart: args.options['pause-at-start'] === true
+    pauseAtStart: args.options['pause-at-start'] === true,
+    traceDir: typeof traceDir === 'string' ? resolve(traceDir) : undefined
   })
   let host
   try {

@@ -14,14 +14,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     console.log('e2e: building the app (npx electron-vite build)')
     execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
   }
-  // Settings, run configurations and recent files of the tests live in a folder of their own,
-  // so a run starts from the defaults and never touches the person's own.
+  // Settings, run configurations, recent files and the traces of the tests' runs live in a
+  // folder of their own, so a run starts from the defaults and never touches the person's
+  // own (the retention cap would delete their oldest traces to make room for ours).
   const configHome = mkdtempSync(join(tmpdir(), 'loopscope-e2e-config-'))
-  const child = spawn(process.execPath, [resolve(ROOT, 'bin/loopscope.mjs'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: configHome }
-  })
+  const traceDir = join(configHome, 'traces')
+  const child = spawn(
+    process.execPath,
+    [resolve(ROOT, 'bin/loopscope.mjs'), 'serve', '--port', '0', '--trace-dir', traceDir],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: configHome } }
+  )
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const url = await new Promise<string>((resolvePromise, reject) => {

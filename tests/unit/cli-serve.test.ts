@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { bin, ensureBuilt } from '../fixtures/host-cli'
-import { repoRoot } from '../fixtures/host-helpers'
+import { repoRoot, scratchDir, writeScript } from '../fixtures/host-helpers'
 
 beforeAll(() => ensureBuilt(), 300_000)
 
@@ -46,6 +49,34 @@ describe('loopscope serve', () => {
     const exited = exitOf(child!)
     child!.kill('SIGINT')
     expect(await exited).toBe(0)
+  })
+
+  it('--trace-dir: every run saves its trace there, not in the home folder', async () => {
+    const dir = scratchDir()
+    const traces = join(dir, 'kept-traces')
+    const script = writeScript(
+      dir,
+      'hello.py',
+      'import asyncio\nasyncio.run(asyncio.sleep(0))\nprint("hi")\n'
+    )
+    const { url } = await launch(['serve', '--port', '0', '--trace-dir', traces])
+    const ws = new WebSocket(url.replace(/^http/, 'ws').replace('/?', '/ws?'), {
+      headers: { Origin: new URL(url).origin }
+    })
+    const exited = new Promise<void>((resolve) =>
+      ws.on('message', (data) => {
+        const msg = JSON.parse(data.toString()) as { push?: string; payload?: { state?: string } }
+        if (msg.push === 'status' && msg.payload?.state === 'exited') resolve()
+      })
+    )
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    ws.send(JSON.stringify({ id: 1, method: 'run', params: [{ script }] }))
+    await exited
+    ws.close()
+    const files = readdirSync(traces).filter((f) => f.endsWith('.ndjson'))
+    expect(files).toHaveLength(1)
+    const [header] = readFileSync(join(traces, files[0]), 'utf8').split('\n')
+    expect(JSON.parse(header)).toMatchObject({ type: 'header', script })
   })
 
   it('start says in one line that Electron is missing and serves the web host instead', async () => {
