@@ -61,7 +61,7 @@ export const COMMANDS: Command[] = [
       {
         name: 'trace-dir',
         value: 'DIR',
-        help: "save each run's trace in DIR, and keep DIR under the retention cap (default: ~/.loopscope/traces)"
+        help: 'save the traces of runs in DIR (default: ~/.loopscope/traces)'
       },
       help
     ],
