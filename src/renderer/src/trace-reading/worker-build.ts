@@ -81,12 +81,30 @@ const BYTES_AHEAD = 32 * 1024 * 1024
  */
 const READ_BYTES = 1024 * 1024
 
-/** A reader that fills buffers we give it, where the stream can (a fetched body can). */
-function byobReader(stream: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+/** Reads a fetched body a chunk at a time; `own`: every chunk is in a buffer of ours. */
+interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>
+  cancel(): Promise<void>
+  own: boolean
+}
+
+/**
+ * A reader that fills buffers of ours where the stream can (a fetched body can): one the
+ * worker has handed back (`spare`) where there is one, as each buffer the browser makes for a
+ * chunk is memory written for the first time (see READ_BYTES). Otherwise the stream's own.
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>, spare: ArrayBuffer[]): ChunkReader {
+  let byob: ReadableStreamBYOBReader
   try {
-    return stream.getReader({ mode: 'byob' })
+    byob = stream.getReader({ mode: 'byob' })
   } catch {
-    return null
+    const plain = stream.getReader()
+    return { read: () => plain.read(), cancel: () => plain.cancel(), own: false }
+  }
+  return {
+    read: () => byob.read(new Uint8Array(spare.pop() ?? new ArrayBuffer(READ_BYTES))),
+    cancel: () => byob.cancel(),
+    own: true
   }
 }
 
@@ -162,25 +180,20 @@ class Build implements WorkerBuild {
     let error: string | null = null
     try {
       const { stream, size: total } = await fetchTrace(url)
-      const byob = byobReader(stream)
-      const plain = byob ? null : stream.getReader()
+      const chunks = chunkReader(stream, this.spare)
       for (;;) {
         while (this.worker && this.sent - this.taken > BYTES_AHEAD)
           await new Promise<void>((resolve) => (this.wakePump = resolve))
         if (!this.worker) {
-          await (byob ?? plain)?.cancel()
+          await chunks.cancel()
           return
         }
-        // Read into a buffer the worker has handed back where there is one: each buffer the
-        // browser makes for a chunk is memory written for the first time (see READ_BYTES).
-        const { value, done } = byob
-          ? await byob.read(new Uint8Array(this.spare.pop() ?? new ArrayBuffer(READ_BYTES)))
-          : await (plain as ReadableStreamDefaultReader<Uint8Array>).read()
+        const { value, done } = await chunks.read()
         if (done || !value) break
         this.sent += value.byteLength
-        // A chunk that is all of its buffer, or read into one of ours, moves to the worker;
-        // any other is copied.
-        const own = byob !== null || (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)
+        // A chunk read into one of our buffers, or that is all of its buffer, moves to the
+        // worker; any other is copied.
+        const own = chunks.own || (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)
         this.worker?.postMessage(
           { kind: 'bytes', chunk: value, total } satisfies ToReader,
           own ? [value.buffer] : []
