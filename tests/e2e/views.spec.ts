@@ -69,6 +69,54 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await expect(inspector).toContainText('00_welcome.py:')
   })
 
+  test('the Tasks table fits its pane; a column border drags, is remembered, and double-click resets it', async ({
+    page
+  }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    const scroller = tasks.locator('.scroll')
+    const width = async (name: string): Promise<number> =>
+      (await tasks.getByRole('columnheader', { name }).boundingBox())!.width
+    // Every column is in the pane, the last one included: nothing to scroll sideways to.
+    const pane = (await scroller.boundingBox())!
+    const parent = (await tasks.getByRole('columnheader', { name: 'Parent' }).boundingBox())!
+    expect(parent.x + parent.width).toBeLessThanOrEqual(pane.x + pane.width + 0.5)
+    expect(await scroller.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0)
+    await expect(
+      tasks
+        .getByRole('row', { name: /^ticker / })
+        .getByRole('cell')
+        .last()
+    ).toHaveText('Task-1')
+
+    const task0 = await width('Task')
+    const state0 = await width('State')
+    const border = tasks.getByRole('separator', { name: 'Resize the Task column' })
+    const box = (await border.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 + 10, box.y + box.height / 2, { steps: 4 })
+    await page.mouse.move(box.x + box.width / 2 + 20, box.y + box.height / 2, { steps: 4 })
+    await page.mouse.up()
+    // The Task column took 20 px from State; the sort order did not change (no click reached it).
+    expect(await width('Task')).toBeCloseTo(task0 + 20, 0)
+    expect(await width('State')).toBeCloseTo(state0 - 20, 0)
+    await expect(tasks.getByRole('columnheader', { name: 'Task' })).toHaveAttribute('aria-sort', 'none')
+    // The keyboard moves it too.
+    await border.focus()
+    await page.keyboard.press('ArrowLeft')
+    expect(await width('Task')).toBeCloseTo(task0 + 4, 0)
+
+    await page.reload()
+    await expect(tasks.getByRole('columnheader', { name: 'Task' })).toBeVisible()
+    expect(await width('Task')).toBeCloseTo(task0 + 4, 0)
+    await tasks.getByRole('separator', { name: 'Resize the Task column' }).dblclick()
+    expect(await width('Task')).toBeCloseTo(task0, 0)
+    expect(await width('State')).toBeCloseTo(state0, 0)
+  })
+
   test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {
     await openExample(page, '00_welcome.py')
     await page.getByRole('button', { name: 'Run', exact: true }).click()

@@ -1,0 +1,86 @@
+// A table's column widths as shares of its width, remembered (localStorage) and changed by
+// dragging the border between two columns, as in VS Code's tables: the column on one side
+// takes what the other gives, so the table always fits its pane and no column disappears
+// off its right edge.
+
+import { ref, watch, type Ref } from 'vue'
+
+const PREFIX = 'loopscope.layout.'
+
+/** `shares` scaled to sum to 1 (all equal where they cannot be). */
+export function normalizeShares(shares: readonly number[]): number[] {
+  const sum = shares.reduce((a, b) => a + (Number.isFinite(b) && b > 0 ? b : 0), 0)
+  if (!(sum > 0)) return shares.map(() => 1 / shares.length)
+  return shares.map((s) => (Number.isFinite(s) && s > 0 ? s : 0) / sum)
+}
+
+/**
+ * Moves the border after column `i` by `delta` (a share of the table's width; positive widens
+ * column `i`), taking the room from column `i + 1` or giving it back: neither ends narrower than
+ * its `min` share. Returns the new shares (the sum is kept).
+ */
+export function shiftBorder(
+  shares: readonly number[],
+  i: number,
+  delta: number,
+  min: readonly number[]
+): number[] {
+  const out = shares.slice()
+  if (i < 0 || i + 1 >= out.length) return out
+  const lo = Math.min(0, min[i] - out[i])
+  const hi = Math.max(0, out[i + 1] - min[i + 1])
+  const d = Math.min(hi, Math.max(lo, delta))
+  out[i] += d
+  out[i + 1] -= d
+  return out
+}
+
+export interface ColumnWidths {
+  /** Each column's share of the table's width, summing to 1. */
+  shares: Ref<number[]>
+  /** Moves the border after column `i` by `px` pixels of a table `tablePx` wide. */
+  resize(i: number, px: number, tablePx: number): void
+  /** Back to the defaults. */
+  reset(): void
+}
+
+/**
+ * Column widths remembered under `key`. `defaults` are relative widths (any scale); `minPx` the
+ * narrowest each column may be dragged to (the table itself is kept at least their sum wide).
+ */
+export function useColumnWidths(
+  key: string,
+  defaults: readonly number[],
+  minPx: readonly number[]
+): ColumnWidths {
+  const initial = normalizeShares(defaults)
+  let stored: unknown = null
+  try {
+    stored = JSON.parse(localStorage.getItem(PREFIX + key) ?? 'null')
+  } catch {
+    // Unreadable or unavailable storage: the defaults stand.
+  }
+  const valid =
+    Array.isArray(stored) &&
+    stored.length === defaults.length &&
+    stored.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)
+  const shares = ref(valid ? normalizeShares(stored as number[]) : initial)
+  watch(shares, (v) => {
+    try {
+      localStorage.setItem(PREFIX + key, JSON.stringify(v.map((s) => Math.round(s * 1e4) / 1e4)))
+    } catch {
+      // Not remembered; the widths still hold for this session.
+    }
+  })
+  return {
+    shares,
+    resize(i, px, tablePx) {
+      if (!(tablePx > 0)) return
+      const min = minPx.map((m) => m / tablePx)
+      shares.value = shiftBorder(shares.value, i, px / tablePx, min)
+    },
+    reset() {
+      shares.value = initial.slice()
+    }
+  }
+}
