@@ -63,20 +63,29 @@ def _patch_loop_classes():
         if hasattr(module, "EventLoop"):
             module.EventLoop = loop_class
 
-    policy_base = platform_events.DefaultEventLoopPolicy
+    # 3.14 deprecates the policy names and keeps its own under a leading underscore
+    # (`asyncio.DefaultEventLoopPolicy` is then a module __getattr__ that warns): read and
+    # replace only what each module holds itself, so the program still gets its warning.
+    def own(module, *names):
+        for name in names:
+            value = vars(module).get(name)
+            if value is not None:
+                return value
+        return None
+
+    policy_base = own(platform_events, "_DefaultEventLoopPolicy", "DefaultEventLoopPolicy")
     if sys.platform == "win32":
-        policy_base = getattr(platform_events, "WindowsSelectorEventLoopPolicy", policy_base)
+        policy_base = own(platform_events, "_WindowsSelectorEventLoopPolicy",
+                          "WindowsSelectorEventLoopPolicy") or policy_base
     policy_class = type(policy_base.__name__, (policy_base,), {
         "_loop_factory": loop_class,
         "__module__": policy_base.__module__,
     })
     policy_class.__qualname__ = policy_base.__qualname__
-    for module in (asyncio, platform_events):
-        if hasattr(module, "DefaultEventLoopPolicy"):
-            module.DefaultEventLoopPolicy = policy_class
-    for name in ("_DefaultEventLoopPolicy",):
-        if hasattr(aio_events, name):
-            setattr(aio_events, name, policy_class)
+    for module in (asyncio, platform_events, aio_events):
+        for name in ("DefaultEventLoopPolicy", "_DefaultEventLoopPolicy"):
+            if name in vars(module):
+                setattr(module, name, policy_class)
     # A policy made before we ran (nothing in a fresh interpreter, but be sure).
     current = getattr(aio_events, "_event_loop_policy", None)
     if current is not None and type(current) is policy_base:
@@ -215,7 +224,15 @@ def install(argv, script):
         started=datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z"),
         python=".".join(map(str, sys.version_info[:3])), pid=os.getpid(), cwd=os.getcwd(),
     ))
-    _patch_loop_classes()
+    try:
+        _patch_loop_classes()
+    except Exception as e:
+        # An asyncio laid out in a way this agent does not know (a Python newer than it):
+        # the program still runs, as it would without Loopscope, and the view says why it
+        # stays empty.
+        hooks.notice("Loopscope cannot instrument the event loops of this Python (%s: %s): the "
+                     "program runs, but its loop cannot be drawn." % (type(e).__name__, e),
+                     "warning")
     hooks.install_never_awaited_hook()
     if use_compat:
         compat.install()

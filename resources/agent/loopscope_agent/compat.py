@@ -9,8 +9,9 @@ import collections.abc
 import functools
 import inspect
 import sys
+import threading
 import types
-from asyncio import coroutines, futures, tasks
+from asyncio import coroutines, events, futures, tasks
 
 from . import hooks
 
@@ -91,6 +92,43 @@ def _install_wait(original):
     asyncio.wait = tasks.wait = wait
 
 
+def install_implicit_loop():
+    """What asyncio.get_event_loop() did in the main thread before Python 3.14: with no loop
+    running and none ever set there, make one and set it (3.12 and 3.13 warned about it;
+    3.14 raises RuntimeError). Only that case changes: a loop set (even None, as asyncio.run
+    does when it ends), another thread, or a policy of the program's own still raise."""
+    original_get = events.get_event_loop
+    original_set = events.set_event_loop
+    get_policy = getattr(events, "_get_event_loop_policy", None) or events.get_event_loop_policy
+    base = (getattr(events, "_BaseDefaultEventLoopPolicy", None)
+            or getattr(events, "BaseDefaultEventLoopPolicy", None))
+    state = {"set_called": False}
+
+    @functools.wraps(original_set)
+    def set_event_loop(loop):
+        if threading.current_thread() is threading.main_thread():
+            state["set_called"] = True
+        return original_set(loop)
+
+    @functools.wraps(original_get)
+    def get_event_loop():
+        try:
+            return original_get()
+        except RuntimeError:
+            policy = get_policy()
+            if (state["set_called"] or base is None or not isinstance(policy, base)
+                    or threading.current_thread() is not threading.main_thread()):
+                raise
+        _announce("implicit-loop",
+                  "asyncio.get_event_loop() stopped creating an event loop in Python 3.14;")
+        loop = policy.new_event_loop()
+        policy.set_event_loop(loop)
+        return loop
+
+    asyncio.get_event_loop = events.get_event_loop = get_event_loop
+    asyncio.set_event_loop = events.set_event_loop = set_event_loop
+
+
 def install():
     if not hasattr(asyncio, "coroutine"):
         asyncio.coroutine = coroutines.coroutine = _legacy_coroutine
@@ -104,3 +142,5 @@ def install():
         # loop= went in 3.10 and bare coroutines in 3.11; other functions' loop= is not
         # shimmed: wrapping asyncio.sleep would put a frame on every program's hot path.
         _install_wait(tasks.wait)
+    if sys.version_info >= (3, 14):
+        install_implicit_loop()

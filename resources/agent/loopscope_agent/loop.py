@@ -39,9 +39,28 @@ _TimerHandle = aio_events.TimerHandle
 _heappush = heapq.heappush
 _SLEEP_CALLBACK = encode._SLEEP_CALLBACK
 _Future = encode._Future
-# The running task of a loop, read straight from asyncio's own map (3.8-3.13).
-_current_tasks_get = getattr(getattr(aio_tasks, "_current_tasks", None), "get", None) or (
-    lambda loop: hooks.current_task(loop))
+
+
+def _current_task_getter():
+    """How to ask which task a loop runs now: straight from asyncio's own map where asyncio
+    keeps it there (3.8-3.13: the C module's dict; without the C module, the Python one),
+    else asyncio.current_task. 3.14 keeps the current task in the thread state and leaves
+    tasks._current_tasks an empty dict that nothing fills: read there, every task would have
+    no parent and no sleep would be seen."""
+    mapping = getattr(aio_tasks, "_current_tasks", None)
+    try:
+        import _asyncio
+    except ImportError:
+        _asyncio = None
+    if isinstance(mapping, dict) and (
+            _asyncio is None
+            or getattr(_asyncio, "_current_tasks", None) is mapping
+            or getattr(aio_tasks, "_enter_task", None) is not getattr(_asyncio, "_enter_task", None)):
+        return mapping.get
+    return hooks.current_task
+
+
+_current_tasks_get = _current_task_getter()
 # call_at refuses `when=None` from 3.11 on.
 _WHEN_CHECKED = sys.version_info >= (3, 11)
 _MIN_SCHEDULED_TIMER_HANDLES = base_events._MIN_SCHEDULED_TIMER_HANDLES
