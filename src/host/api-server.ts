@@ -3,7 +3,6 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   API_METHODS,
@@ -38,7 +37,7 @@ import { EXPORT_MIME, exportFileName } from '@shared/export/export-file'
 import { checkInterpreter, discoverInterpreters } from './python-discovery'
 import { RecentList, recentFilePath } from './recent-files'
 import { RunConfigError, RunConfigStore } from './run-configs'
-import { SettingsError, SettingsStore, defaultDataDir } from './settings'
+import { SettingsError, SettingsStore, hostPaths } from './settings'
 import { AGENT_ENV } from '@shared/agent-protocol'
 import type { RunConfigInput, Settings } from '@shared/settings-types'
 
@@ -95,7 +94,6 @@ const REPLAY_BATCH_EVENTS = 50_000
  * file is all-or-nothing, and a marker is never half-written the way a shared list could be.
  */
 const KEEP_SUFFIX = '.keep'
-export const DEFAULT_TRACE_DIR = join(homedir(), '.loopscope', 'traces')
 /**
  * How long an interpreter found usable is trusted without probing it again (a probe runs
  * Python: 100–500 ms). The file must also be unchanged, so a replaced interpreter is re-probed.
@@ -132,14 +130,14 @@ export class ApiServer {
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? systemClock
-    const dataDir = opts.dataDir ?? defaultDataDir()
+    const dataDir = opts.dataDir ?? hostPaths().dataDir
     this.settings = new SettingsStore(dataDir)
     this.runConfigs = new RunConfigStore(dataDir)
     this.recent = new RecentList(recentFilePath(dataDir))
   }
 
   get traceDir(): string {
-    return this.opts.traceDir ?? DEFAULT_TRACE_DIR
+    return this.opts.traceDir ?? hostPaths().traceDir
   }
 
   /** The trace file of the current (or last) run. */

@@ -33,6 +33,22 @@ export function defaultDataDir(
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'loopscope')
 }
 
+/**
+ * Where a host keeps its settings, run configurations and recent list (`dataDir`) and the
+ * traces of its runs (`traceDir`): the same folders for the desktop app, the web host and
+ * the CLI, so each sees what the others saved and one retention cap covers every trace.
+ * `LOOPSCOPE_USER_DATA_DIR` (tests, portable setups) puts both in a folder of its own.
+ */
+export function hostPaths(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform
+): { dataDir: string; traceDir: string } {
+  const own = env.LOOPSCOPE_USER_DATA_DIR
+  if (own) return { dataDir: own, traceDir: join(own, 'traces') }
+  const home = env.HOME || env.USERPROFILE || homedir()
+  return { dataDir: defaultDataDir(env, platform), traceDir: join(home, '.loopscope', 'traces') }
+}
+
 /** Turns a file of version `from` into version `from + 1`. */
 export interface SettingsMigration {
   from: number

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { API_METHODS } from '../shared/api'
 import { invokeChannel, PUSH_CHANNELS } from '../shared/ipc-channels'
 import { ApiServer } from '../host/api-server'
+import { hostPaths } from '../host/settings'
 import { pickPython, pickScript, pickTrace, saveWithDialog } from './dialogs'
 import { InvokeGuard } from './invoke-guard'
 import { readJsonFile, writeJsonFile } from './json-file'
@@ -25,8 +26,11 @@ const WINDOW_STATE_FILE = 'window-state.json'
 const DISPOSE_TIMEOUT_MS = 5000
 
 app.setName('Loopscope')
-// Tests and portable setups keep their own profile (and with it their own single-instance lock).
-if (process.env.LOOPSCOPE_USER_DATA_DIR) app.setPath('userData', process.env.LOOPSCOPE_USER_DATA_DIR)
+// The folders the web host and the CLI use too (settings, recent list, traces), whatever the
+// name above would make of userData; tests and portable setups keep their own
+// (LOOPSCOPE_USER_DATA_DIR), and with it their own single-instance lock.
+const paths = hostPaths()
+app.setPath('userData', paths.dataDir)
 app.enableSandbox()
 
 const launch = parseLaunchArgs(process.argv, { defaultApp: Boolean(process.defaultApp), cwd: process.cwd() })
@@ -89,8 +93,8 @@ function startShell(first: LaunchRequest): void {
       ...(first.pauseAtStart ? { pauseAtStart: true } : {}),
       pickScript: () => pickScript(win),
       saveFile: (name, mime, data) => saveWithDialog(win, name, mime, data),
-      traceDir: join(app.getPath('userData'), 'traces'),
-      dataDir: app.getPath('userData'),
+      traceDir: paths.traceDir,
+      dataDir: paths.dataDir,
       pickPython: () => pickPython(win)
     })
     // The host keeps the list (runs and opened traces are added there); the shell mirrors it

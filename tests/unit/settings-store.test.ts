@@ -7,6 +7,7 @@ import {
   SettingsError,
   SettingsStore,
   defaultDataDir,
+  hostPaths,
   loadSettingsFile,
   type SettingsMigration
 } from '../../src/host/settings'
@@ -166,5 +167,19 @@ describe('data folder', () => {
     expect(
       defaultDataDir({ USERPROFILE: 'C:\\Users\\ada', APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' }, 'win32')
     ).toMatch(/Roaming[\\/]loopscope$/)
+  })
+
+  it('is one pair of folders for the desktop app, the web host and the CLI, or a folder of its own', () => {
+    expect(hostPaths({ HOME: '/home/ada' }, 'linux')).toEqual({
+      dataDir: '/home/ada/.config/loopscope',
+      traceDir: '/home/ada/.loopscope/traces'
+    })
+    expect(hostPaths({ HOME: '/home/ada', XDG_CONFIG_HOME: '/xdg' }, 'linux').traceDir).toBe(
+      '/home/ada/.loopscope/traces'
+    )
+    expect(hostPaths({ HOME: '/home/ada', LOOPSCOPE_USER_DATA_DIR: '/tmp/profile' }, 'linux')).toEqual({
+      dataDir: '/tmp/profile',
+      traceDir: '/tmp/profile/traces'
+    })
   })
 })
