@@ -117,6 +117,28 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     expect(await width('State')).toBeCloseTo(state0, 0)
   })
 
+  test('a 1024-pixel window on first run still shows every Tasks column and the console find buttons', async ({
+    page
+  }) => {
+    await page.setViewportSize({ width: 1024, height: 700 })
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    const pane = (await tasks.locator('.scroll').boundingBox())!
+    for (const name of ['Task', 'State', 'Awaiting', 'Steps', 'Running', 'Created at', 'Parent']) {
+      const box = (await tasks.getByRole('columnheader', { name }).boundingBox())!
+      expect(box.x + box.width, name).toBeLessThanOrEqual(pane.x + pane.width + 0.5)
+    }
+    const consoleRegion = page.getByRole('region', { name: 'Console' })
+    const consoleBox = (await consoleRegion.boundingBox())!
+    for (const name of ['Previous match', 'Next match', 'Clear console']) {
+      const box = (await consoleRegion.getByRole('button', { name }).boundingBox())!
+      expect(box.x + box.width, name).toBeLessThanOrEqual(consoleBox.x + consoleBox.width + 0.5)
+    }
+    await page.screenshot({ path: 'test-results/screenshots/window-1024.png' })
+  })
+
   test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {
     await openExample(page, '00_welcome.py')
     await page.getByRole('button', { name: 'Run', exact: true }).click()
