@@ -291,6 +291,17 @@ class ProgramBehavesAsWithoutLoopscope(unittest.TestCase):
         self.assertEqual(traced[0], 1)
         self.assertIn(b"ValueError: bad value", traced[2])
 
+    def test_a_missing_module_fails_as_bare_and_a_notice_names_the_interpreter(self):
+        # The traceback is Python's own; the notice (on the event channel, not in the program's
+        # output) says which interpreter lacks the module, the usual cause being another one.
+        traced = self.assert_same([write_program("import asyncio\nimport loopscope_no_such_module\n")])
+        self.assertEqual(traced[0], 1)
+        self.assertIn(b"No module named 'loopscope_no_such_module'", traced[2])
+        notices = [e["message"] for e in traced[3] if e["type"] == "notice"]
+        self.assertEqual(len(notices), 1, notices)
+        self.assertIn("loopscope_no_such_module", notices[0])
+        self.assertIn(PYTHON, notices[0])
+
     def test_os_exit_code_is_kept_and_trace_flushed(self):
         traced = self.assert_same([write_program("""
             import asyncio, os

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { openExample, waitForExit } from './helpers'
+import { openExample, runScript, tempScript, waitForExit } from './helpers'
 
 test.describe('the web host runs a bundled example and shows it live', () => {
   test('toolbar controls and regions carry their accessible names', async ({ page }) => {
@@ -137,6 +137,24 @@ test.describe('the web host runs a bundled example and shows it live', () => {
       expect(box.x + box.width, name).toBeLessThanOrEqual(consoleBox.x + consoleBox.width + 0.5)
     }
     await page.screenshot({ path: 'test-results/screenshots/window-1024.png' })
+  })
+
+  test('a script that fails on a missing module: its traceback, then a notice naming the interpreter; no loop ran', async ({
+    page
+  }) => {
+    await runScript(
+      page,
+      tempScript('needs_module.py', ['import asyncio', 'import loopscope_no_such_module'])
+    )
+    await waitForExit(page)
+    const consoleRegion = page.getByRole('region', { name: 'Console' })
+    await expect(consoleRegion).toContainText("No module named 'loopscope_no_such_module'")
+    await expect(consoleRegion).toContainText('This program imports loopscope_no_such_module')
+    const text = (await consoleRegion.textContent()) ?? ''
+    expect(text.indexOf('No module named')).toBeLessThan(text.indexOf('This program imports'))
+    await expect(page.getByRole('region', { name: 'Swimlanes' })).toContainText(
+      'No event loop ran: the program exited with code 1 first'
+    )
   })
 
   test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {

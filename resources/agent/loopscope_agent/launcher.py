@@ -80,6 +80,26 @@ def _run_module(name, args):
     runpy._run_module_as_main(name, alter_argv=True)
 
 
+def _missing_module_notice(name):
+    """Says which interpreter lacks the module, after the program's own traceback: the
+    usual cause is a package installed for another Python than the one that ran."""
+    try:
+        import time
+
+        from . import hooks
+
+        # The host reads the program's stderr and the events on two channels: a moment's
+        # wait lets the traceback reach the console before the notice that explains it.
+        sys.stderr.flush()
+        time.sleep(0.03)
+        hooks.notice(
+            "This program imports %s, which %s (Python %s) cannot find. Install it for that "
+            "interpreter, or choose one that has it: Run configuration \u2192 Python interpreter."
+            % (name, sys.executable, ".".join(map(str, sys.version_info[:3]))), "warning")
+    except Exception:
+        pass
+
+
 def main():
     import atexit
 
@@ -107,6 +127,8 @@ def main():
     except BaseException as exc:
         tb = _strip_tb(exc.__traceback__)
         sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            _missing_module_notice(exc.name)
         if isinstance(exc, KeyboardInterrupt):
             _interrupted[0] = True
         sys.exit(1)
