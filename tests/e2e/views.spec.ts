@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { openExample, runScript, tempScript, waitForExit } from './helpers'
+import { appUrl, openExample, runScript, tempScript, waitForExit } from './helpers'
 
 test.describe('the web host runs a bundled example and shows it live', () => {
   test('toolbar controls and regions carry their accessible names', async ({ page }) => {
@@ -115,6 +115,34 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await tasks.getByRole('separator', { name: 'Resize the Task column' }).dblclick()
     expect(await width('Task')).toBeCloseTo(task0, 0)
     expect(await width('State')).toBeCloseTo(state0, 0)
+  })
+
+  test('the pane splitters drag and take arrow keys, and the layout is remembered', async ({ page }) => {
+    await page.goto(appUrl())
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    await expect(tasks).toBeVisible()
+    const width = async (): Promise<number> => (await tasks.boundingBox())!.width
+    const w0 = await width()
+    const bar = page.getByRole('separator', { name: 'Resize tasks' })
+    const box = (await bar.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 - 30, box.y + box.height / 2, { steps: 3 })
+    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2, { steps: 3 })
+    await page.mouse.up()
+    expect(await width()).toBeCloseTo(w0 - 60, 0)
+    await bar.focus()
+    await page.keyboard.press('ArrowRight')
+    expect(await width()).toBeCloseTo(w0 - 44, 0)
+    const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
+    const h0 = (await swimlanes.boundingBox())!.height
+    await page.getByRole('separator', { name: 'Resize swimlanes' }).focus()
+    await page.keyboard.press('ArrowDown')
+    expect((await swimlanes.boundingBox())!.height).toBeCloseTo(h0 + 16, 0)
+    await page.reload()
+    await expect(tasks).toBeVisible()
+    expect(await width()).toBeCloseTo(w0 - 44, 0)
+    expect((await swimlanes.boundingBox())!.height).toBeCloseTo(h0 + 16, 0)
   })
 
   test('a 1024-pixel window on first run still shows every Tasks column and the console find buttons', async ({

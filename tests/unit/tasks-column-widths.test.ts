@@ -72,6 +72,16 @@ describe('useColumnWidths', () => {
     expect(b.shares.value).toEqual([0.25, 0.25, 0.5])
   })
 
+  it('measures a drag from the widths it began with, so the border comes back to the pointer', () => {
+    const w = useColumnWidths('d', [100, 100, 200], [40, 40, 40])
+    const from = w.shares.value.slice()
+    w.resize(0, 100, 400, from) // past the next column's minimum: stops there
+    expect(w.shares.value[1]).toBeCloseTo(0.1)
+    w.resize(0, 20, 400, from) // the pointer comes back: 20 px from the start, not from the stop
+    expect(w.shares.value[0]).toBeCloseTo(0.3)
+    expect(w.shares.value[1]).toBeCloseTo(0.2)
+  })
+
   it('ignores remembered widths that do not fit the columns', () => {
     storage.setItem('loopscope.layout.t', JSON.stringify([0.5, 0.5]))
     expect(useColumnWidths('t', [1, 1, 2], [0, 0, 0]).shares.value).toEqual([0.25, 0.25, 0.5])

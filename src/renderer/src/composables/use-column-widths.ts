@@ -38,8 +38,11 @@ export function shiftBorder(
 export interface ColumnWidths {
   /** Each column's share of the table's width, summing to 1. */
   shares: Ref<number[]>
-  /** Moves the border after column `i` by `px` pixels of a table `tablePx` wide. */
-  resize(i: number, px: number, tablePx: number): void
+  /**
+   * Moves the border after column `i` by `px` pixels of a table `tablePx` wide, from where it
+   * is or from the widths `from` (those a drag began with).
+   */
+  resize(i: number, px: number, tablePx: number, from?: readonly number[]): void
   /** Back to the defaults. */
   reset(): void
 }
@@ -74,10 +77,10 @@ export function useColumnWidths(
   })
   return {
     shares,
-    resize(i, px, tablePx) {
+    resize(i, px, tablePx, from = shares.value) {
       if (!(tablePx > 0)) return
       const min = minPx.map((m) => m / tablePx)
-      shares.value = shiftBorder(shares.value, i, px / tablePx, min)
+      shares.value = shiftBorder(from, i, px / tablePx, min)
     },
     reset() {
       shares.value = initial.slice()
