@@ -127,17 +127,17 @@ export class ApiServer {
   private readonly probed = new Map<string, { at: number; python: string; stamp: string | null }>()
   readonly runConfigs: RunConfigStore
   readonly recent: RecentList
+  /** Where the traces of runs are saved. */
+  readonly traceDir: string
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? systemClock
-    const dataDir = opts.dataDir ?? hostPaths().dataDir
+    const paths = hostPaths()
+    const dataDir = opts.dataDir ?? paths.dataDir
+    this.traceDir = opts.traceDir ?? paths.traceDir
     this.settings = new SettingsStore(dataDir)
     this.runConfigs = new RunConfigStore(dataDir)
     this.recent = new RecentList(recentFilePath(dataDir))
-  }
-
-  get traceDir(): string {
-    return this.opts.traceDir ?? hostPaths().traceDir
   }
 
   /** The trace file of the current (or last) run. */

@@ -4,8 +4,7 @@
 // off its right edge.
 
 import { ref, watch, type Ref } from 'vue'
-
-const PREFIX = 'loopscope.layout.'
+import { readLayout, writeLayout } from './use-persisted-size'
 
 /** `shares` scaled to sum to 1 (all equal where they cannot be). */
 export function normalizeShares(shares: readonly number[]): number[] {
@@ -59,22 +58,16 @@ export function useColumnWidths(
   const initial = normalizeShares(defaults)
   let stored: unknown = null
   try {
-    stored = JSON.parse(localStorage.getItem(PREFIX + key) ?? 'null')
+    stored = JSON.parse(readLayout(key) ?? 'null')
   } catch {
-    // Unreadable or unavailable storage: the defaults stand.
+    // Unreadable: the defaults stand.
   }
   const valid =
     Array.isArray(stored) &&
     stored.length === defaults.length &&
     stored.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)
   const shares = ref(valid ? normalizeShares(stored as number[]) : initial)
-  watch(shares, (v) => {
-    try {
-      localStorage.setItem(PREFIX + key, JSON.stringify(v.map((s) => Math.round(s * 1e4) / 1e4)))
-    } catch {
-      // Not remembered; the widths still hold for this session.
-    }
-  })
+  watch(shares, (v) => writeLayout(key, JSON.stringify(v.map((s) => Math.round(s * 1e4) / 1e4))))
   return {
     shares,
     resize(i, px, tablePx, from = shares.value) {
