@@ -9,8 +9,9 @@ import { TRACE_HEADER_LINE } from '../fixtures/host-helpers'
 import type { TraceEvent } from '../../src/shared/trace-types'
 
 /**
- * Reads `text` cut at `cuts`, each piece pushed whole or, given `takes`, fed and then parsed
- * a few lines at a time (`next`), as the page's replay does.
+ * Reads `text`'s bytes cut at `cuts` (inside a character as well), each piece pushed whole
+ * or, given `takes`, fed and then parsed a few lines at a time (`next`), as the page's
+ * replay does.
  */
 function readInPieces(
   text: string,
@@ -20,7 +21,8 @@ function readInPieces(
   const r = new NdjsonTraceReader()
   const events: TraceEvent[] = []
   let k = 0
-  const read = (piece: string): void => {
+  const bytes = new TextEncoder().encode(text)
+  const read = (piece: Uint8Array): void => {
     if (!takes) {
       events.push(...r.push(piece).events)
       return
@@ -30,10 +32,10 @@ function readInPieces(
   }
   let at = 0
   for (const cut of [...cuts].sort((a, b) => a - b)) {
-    read(text.slice(at, Math.max(at, cut)))
+    read(bytes.subarray(at, Math.max(at, cut)))
     at = Math.max(at, cut)
   }
-  read(text.slice(at))
+  read(bytes.subarray(at))
   events.push(...r.end().events)
   return { events, skipped: r.skipped, message: r.message }
 }
@@ -51,7 +53,17 @@ const LINES = [
   TRACE_HEADER_LINE,
   '   ',
   tick(2) + '\r',
-  '{"type":"output","t":2,"stream":"stdout","data":"é ✓ \\ud83d\\ude00"}'
+  '{"type":"output","t":2,"stream":"stdout","data":"é ✓ \\ud83d\\ude00"}',
+  // Read straight from the bytes, or left to JSON.parse: the same either way.
+  '{"type":"tick.begin","t":-0.0,"loop":1,"tick":3}',
+  '{"type":"tick.begin","t":1.5e3,"loop":1,"tick":4}',
+  '{"type":"tick.begin","t":12345678901234567890.5,"loop":1,"tick":5}',
+  '{"type":"notice","t":3,"__proto__":{"x":1},"message":"p"}',
+  '{"type":"tick.begin","t":01,"loop":1,"tick":6}',
+  '{"type":"tick.begin","t":1,"loop":1,"tick":7,}',
+  '{"type":"tick.begin","t":1,"loop":1,"tick":8} x',
+  '\ufeff' + tick(9),
+  ' \t{ "type" : "tick.begin" , "t" : 0.000011 , "loop" : 1 , "tick" : 10 } '
 ]
 
 describe("the page's trace reader", () => {
@@ -76,14 +88,25 @@ describe("the page's trace reader", () => {
     )
   })
 
-  it('feeds text only once what was fed before is parsed', () => {
+  it('reads a byte order mark at the start of the file as a decoder of the whole file does', () => {
+    const text = '\ufeff' + TRACE_HEADER_LINE + '\n' + tick(1) + '\n'
+    const page = readInPieces(text, [1, 2])
+    expect(page.events).toEqual(
+      parseTraceText(new TextDecoder().decode(new TextEncoder().encode(text))).events
+    )
+    expect(page.events).toHaveLength(1)
+    expect(page.message).toBeNull()
+  })
+
+  it('feeds bytes only once what was fed before is parsed', () => {
     const r = new NdjsonTraceReader()
-    r.feed(TRACE_HEADER_LINE + '\n' + tick(1) + '\n')
-    expect(() => r.feed(tick(2) + '\n')).toThrow(/not parsed yet/)
+    const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+    r.feed(utf8(TRACE_HEADER_LINE + '\n' + tick(1) + '\n'))
+    expect(() => r.feed(utf8(tick(2) + '\n'))).toThrow(/not parsed yet/)
     expect(r.next(1).header).not.toBeNull()
     expect(r.next(5).events).toHaveLength(1)
     expect(r.hasLines).toBe(false)
-    r.feed(tick(2) + '\n')
+    r.feed(utf8(tick(2) + '\n'))
     expect(r.next(5).events).toHaveLength(1)
   })
 

@@ -1,11 +1,12 @@
-// Reads a trace's NDJSON text piece by piece (as a browser streams a dropped file), so a big
-// trace is replayed into the model in batches instead of being held whole as text. It applies
+// Reads a trace's NDJSON bytes piece by piece (as a browser streams a dropped file), so a big
+// trace is replayed into the model in batches instead of being held whole. It applies
 // the saved-trace reader's rules (docs/trace-format.md): malformed lines are skipped and
 // counted, and the first one is reported with its line number, so a corrupt trace opens as
 // far as it is valid and says where it broke.
 
 import type { TraceEvent, TraceHeader } from '../trace-types'
 import { checkTraceValue, isBlankLine, isTraceEvent } from '../trace-line-rules'
+import { JsonBytesParser, NOT_FAST } from './json-bytes'
 
 /** A line longer than this (UTF-16 units) is skipped and counted, as the host does (8 MB). */
 const MAX_LINE_CHARS = 8 * 1024 * 1024
@@ -16,13 +17,26 @@ export interface NdjsonPiece {
   events: TraceEvent[]
 }
 
+/** A line longer than this in bytes is longer than MAX_LINE_CHARS however it decodes (a UTF-16 unit takes at most 3 bytes). */
+const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS
+const NEWLINE = 0x0a
+const EMPTY = new Uint8Array(0)
+
 export class NdjsonTraceReader {
-  private rest = ''
-  /** Complete lines fed in, and where the first not parsed yet starts. */
-  private block = ''
+  private readonly json = new JsonBytesParser()
+  /** For the lines read as text: a byte order mark is one only at the file's start (see `line`). */
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  /** The start of a line whose end has not been fed yet: copies of the bytes, in order. */
+  private rest: Uint8Array[] = []
+  private restLength = 0
+  /** Complete lines fed in and not parsed yet: `first` (the rest and its end), then block[blockAt, blockEnd). */
+  private first: Uint8Array | null = null
+  private block: Uint8Array = EMPTY
   private blockAt = 0
-  /** True while skipping the rest of a line already past MAX_LINE_CHARS. */
+  private blockEnd = 0
+  /** True while skipping the rest of a line already past MAX_LINE_BYTES. */
   private skipping = false
+  private atStart = true
   private lineNo = 0
   private seenAny = false
   private headerValue: TraceHeader | null = null
@@ -33,80 +47,99 @@ export class NdjsonTraceReader {
     return this.headerValue
   }
 
-  /** Feeds the next piece of text; returns what its complete lines hold. */
-  push(text: string): NdjsonPiece {
-    this.feed(text)
+  /** Feeds the next piece of the file's bytes; returns what its complete lines hold. */
+  push(bytes: Uint8Array): NdjsonPiece {
+    this.feed(bytes)
     return this.next(Infinity)
   }
 
   /**
-   * Feeds the next piece of text without parsing it yet: `next` parses its complete lines a
-   * few at a time, so a reader can apply events soon after parsing them (they die young, and
-   * the page never holds thousands of parsed events waiting). Text is fed only once the
-   * lines fed before are parsed (`hasLines` false), so line numbers stay in order.
+   * Feeds the next piece of the file's bytes without parsing it yet: `next` parses its
+   * complete lines a few at a time, so a reader can apply events soon after parsing them
+   * (they die young, and the page never holds thousands of parsed events waiting). Bytes are
+   * fed only once the lines fed before are parsed (`hasLines` false), so line numbers stay
+   * in order. The reader keeps no view of `bytes` once their lines are parsed: the caller
+   * may then reuse the memory.
    */
-  feed(text: string): void {
+  feed(bytes: Uint8Array): void {
     if (this.hasLines) throw new Error('NdjsonTraceReader.feed: the lines fed before are not parsed yet')
-    let data = text
+    let from = 0
     if (this.skipping) {
-      const nl = data.indexOf('\n')
+      const nl = bytes.indexOf(NEWLINE)
       if (nl < 0) return
       this.skipping = false
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
-      data = data.slice(nl + 1)
+      from = nl + 1
     }
-    // Looked for in the new text only: the rest has none, and a search of rest + text would
-    // copy the rest into one flat string again at every piece of a long line.
-    const nl = data.lastIndexOf('\n')
-    if (nl < 0) {
-      this.keep(this.rest + data)
+    const last = bytes.lastIndexOf(NEWLINE)
+    if (last < from) {
+      this.keep(bytes.subarray(from))
       return
     }
-    const last = this.rest.length + nl
-    data = this.rest + data
-    // Every line in the block ends with its newline.
-    this.block = data.slice(0, last + 1)
-    this.blockAt = 0
-    this.keep(data.slice(last + 1))
+    if (this.restLength > 0) {
+      // The line begun before ends here: joined into one copy, a line's length.
+      const nl = bytes.indexOf(NEWLINE, from)
+      this.keep(bytes.subarray(from, nl + 1))
+      this.first = joined(this.rest, this.restLength)
+      this.rest = []
+      this.restLength = 0
+      from = nl + 1
+    }
+    this.block = bytes
+    this.blockAt = from
+    this.blockEnd = last + 1
+    this.keep(bytes.subarray(last + 1))
   }
 
-  /** Characters fed in and not parsed yet (complete lines, and the start of the next one). */
+  /** Bytes fed in and not parsed yet (complete lines, and the start of the next one). */
   get unparsed(): number {
-    return this.block.length - this.blockAt + this.rest.length
+    return (this.first?.length ?? 0) + this.blockEnd - this.blockAt + this.restLength
   }
 
-  /** True while text fed in has complete lines not parsed yet. */
+  /** True while bytes fed in have complete lines not parsed yet. */
   get hasLines(): boolean {
-    return this.blockAt < this.block.length
+    return this.first !== null || this.blockAt < this.blockEnd
   }
 
   /** Parses and checks up to `most` of the complete lines fed in. */
   next(most: number): NdjsonPiece {
     const out: NdjsonPiece = { header: null, events: [] }
+    let n = 0
+    const first = this.first
+    if (first !== null && most > 0) {
+      this.first = null
+      this.line(first, 0, first.length - 1, out)
+      n++
+    }
     const block = this.block
+    const end = this.blockEnd
     let start = this.blockAt
-    for (let n = 0; n < most && start < block.length; n++) {
-      const nl = block.indexOf('\n', start)
-      this.line(block.slice(start, nl), out)
+    for (; n < most && start < end; n++) {
+      const nl = block.indexOf(NEWLINE, start)
+      this.line(block, start, nl, out)
       start = nl + 1
     }
-    if (start >= block.length) {
-      this.block = ''
-      this.blockAt = 0
+    if (start >= end) {
+      this.block = EMPTY
+      this.blockAt = this.blockEnd = 0
     } else this.blockAt = start
     return out
   }
 
-  /** The last line, if the text did not end with a newline (a trace cut short mid-write). */
+  /** The last line, if the file did not end with a newline (a trace cut short mid-write). */
   end(): NdjsonPiece {
     // Complete lines fed in and not parsed yet come first, then the unfinished one.
     const out = this.next(Infinity)
     if (this.skipping) {
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
-    } else if (this.rest.trim()) this.line(this.rest, out)
-    this.rest = ''
+    } else if (this.restLength > 0) {
+      const last = joined(this.rest, this.restLength)
+      if (this.decoder.decode(last).trim()) this.line(last, 0, last.length, out)
+    }
+    this.rest = []
+    this.restLength = 0
     this.skipping = false
     return out
   }
@@ -120,14 +153,41 @@ export class NdjsonTraceReader {
     )
   }
 
-  private keep(rest: string): void {
-    if (rest.length > MAX_LINE_CHARS) {
-      this.rest = ''
+  /** Keeps (a copy of) the start of a line whose end is still to come, unless it is already too long. */
+  private keep(part: Uint8Array): void {
+    if (part.length === 0) return
+    if (this.restLength + part.length > MAX_LINE_BYTES) {
+      this.rest = []
+      this.restLength = 0
       this.skipping = true
-    } else this.rest = rest
+      this.atStart = false
+    } else {
+      this.rest.push(part.slice())
+      this.restLength += part.length
+    }
   }
 
-  private line(raw: string, out: NdjsonPiece): void {
+  /**
+   * The line in `bytes[start, end)`: read straight from its bytes where it is plain ASCII
+   * JSON (json-bytes.ts), else decoded (invalid bytes as U+FFFD, as a decoder of the whole
+   * file gives them) and handed to JSON.parse.
+   */
+  private line(bytes: Uint8Array, start: number, end: number, out: NdjsonPiece): void {
+    let from = start
+    if (this.atStart) {
+      this.atStart = false
+      if (end - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf)
+        from += 3
+    }
+    // Read this way a line is ASCII, so its bytes are its characters.
+    if (end - from <= MAX_LINE_CHARS) {
+      const value = this.json.parse(bytes, from, end)
+      if (value !== NOT_FAST) {
+        this.value(value, out)
+        return
+      }
+    }
+    const raw = this.decoder.decode(bytes.subarray(from, end))
     if (raw.length > MAX_LINE_CHARS) {
       this.lineNo++
       this.problem('line longer than 8 MB skipped')
@@ -181,4 +241,16 @@ export class NdjsonTraceReader {
     this.skipped++
     this.firstProblem ??= `line ${this.lineNo}: ${detail}`
   }
+}
+
+/** `parts` (`length` bytes in all) as one array. */
+function joined(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
 }

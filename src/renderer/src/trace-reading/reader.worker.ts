@@ -56,9 +56,9 @@ function pushedStream(): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        // The reader asks for a chunk only once it has decoded the last one (read-here.ts),
-        // whose strings are copies: its buffer goes back to the page, which may be about to
-        // read the bytes this waits for.
+        // The reader asks for a chunk only once it has parsed the last one's lines, keeping
+        // copies of what it holds on to (ndjson-reader.ts): its buffer goes back to the page,
+        // which may be about to read the bytes this waits for.
         const spent = pushed.last?.buffer
         pushed.last = null
         if (spent instanceof ArrayBuffer && spent.byteLength > 0)
