@@ -118,6 +118,69 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     expect(await width('State')).toBeCloseTo(state0, 0)
   })
 
+  test('the Columns menu hides and shows Tasks columns, from the button or a right-click on the header, by mouse or keys; remembered', async ({
+    page
+  }) => {
+    await openExample(page, '00_welcome.py')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForExit(page)
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    const header = (name: string) => tasks.getByRole('columnheader', { name })
+    const awaiting0 = (await header('Awaiting').boundingBox())!.width
+    const button = tasks.getByRole('button', { name: /^Columns/ })
+    await button.click()
+    const menu = page.getByRole('menu', { name: 'Tasks columns' })
+    // Opened, its first item has focus.
+    await expect(menu.getByRole('menuitemcheckbox', { name: 'Task' })).toBeFocused()
+    await expect(menu.getByRole('menuitemcheckbox')).toHaveCount(7)
+    // The column that names the row cannot be hidden.
+    await expect(menu.getByRole('menuitemcheckbox', { name: 'Task' })).toHaveAttribute(
+      'aria-disabled',
+      'true'
+    )
+    await menu.getByRole('menuitemcheckbox', { name: 'Created at' }).click()
+    await expect(menu.getByRole('menuitemcheckbox', { name: 'Created at' })).toHaveAttribute(
+      'aria-checked',
+      'false'
+    )
+    await expect(header('Created at')).toHaveCount(0)
+    // The shown columns share the room it left: Awaiting is wider, and each row has a cell less.
+    expect((await header('Awaiting').boundingBox())!.width).toBeGreaterThan(awaiting0 + 5)
+    await expect(tasks.getByRole('row', { name: /^ticker / }).getByRole('cell')).toHaveCount(6)
+    await page.screenshot({ path: 'test-results/screenshots/tasks-columns-menu.png' })
+    // Keys: Home to the first item, down to State, Enter hides it; Escape closes, focus back on the button.
+    await page.keyboard.press('Home')
+    await expect(menu.getByRole('menuitemcheckbox', { name: 'Task' })).toBeFocused()
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Enter')
+    await expect(header('State')).toHaveCount(0)
+    await page.keyboard.press('Escape')
+    await expect(menu).toHaveCount(0)
+    await expect(button).toBeFocused()
+
+    await page.reload()
+    await expect(header('Task')).toBeVisible()
+    await expect(header('Created at')).toHaveCount(0)
+    await expect(header('State')).toHaveCount(0)
+    // A right-click on the header opens the same menu where the pointer is.
+    await header('Steps').click({ button: 'right' })
+    await expect(menu).toBeVisible()
+    // Under the pointer, inside the pane.
+    const steps = (await header('Steps').boundingBox())!
+    const at = (await menu.boundingBox())!
+    expect(Math.abs(at.y - (steps.y + steps.height / 2))).toBeLessThan(4)
+    expect(at.x + at.width).toBeLessThanOrEqual(
+      (await tasks.boundingBox())!.x + (await tasks.boundingBox())!.width
+    )
+    await page.screenshot({ path: 'test-results/screenshots/tasks-columns-context.png' })
+    await menu.getByRole('menuitemcheckbox', { name: 'Created at' }).click()
+    await menu.getByRole('menuitemcheckbox', { name: 'State' }).click()
+    await page.mouse.click(5, 5)
+    await expect(menu).toHaveCount(0)
+    for (const name of ['Task', 'State', 'Awaiting', 'Steps', 'Running', 'Created at', 'Parent'])
+      await expect(header(name)).toBeVisible()
+  })
+
   test('the pane splitters drag and take arrow keys, and the layout is remembered', async ({ page }) => {
     await page.goto(appUrl())
     const tasks = page.getByRole('region', { name: 'Tasks' })

@@ -1,8 +1,15 @@
 // The Tasks table's column widths: shares of the pane that a dragged border moves from one
-// column to its neighbour, never below a column's minimum, remembered across reloads.
+// column to its neighbour, never below a column's minimum, remembered across reloads; and
+// which columns are hidden, whose shares wait for them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
-import { normalizeShares, shiftBorder, useColumnWidths } from '@renderer/composables/use-column-widths'
+import {
+  normalizeShares,
+  shiftBorder,
+  shownShares,
+  useColumnWidths,
+  useHiddenColumns
+} from '@renderer/composables/use-column-widths'
 
 class MemoryStorage {
   items = new Map<string, string>()
@@ -89,5 +96,43 @@ describe('useColumnWidths', () => {
     expect(useColumnWidths('t', [1, 1, 2], [0, 0, 0]).shares.value).toEqual([0.25, 0.25, 0.5])
     storage.setItem('loopscope.layout.t', JSON.stringify([1, -1, 2]))
     expect(useColumnWidths('t', [1, 1, 2], [0, 0, 0]).shares.value).toEqual([0.25, 0.25, 0.5])
+  })
+
+  it('with columns hidden, moves a border between two shown ones and keeps the hidden shares', () => {
+    const w = useColumnWidths('h', [100, 100, 100, 100], [10, 10, 10, 10])
+    // Columns 0, 2 and 3 shown: each a third of the table.
+    const shown = [0, 2, 3]
+    expect(shownShares(w.shares.value, shown).map((x) => Math.round(x * 300))).toEqual([100, 100, 100])
+    // The border after the first shown column (between 0 and 2) moves 30 px of a 300 px table.
+    w.resize(0, 30, 300, undefined, shown)
+    expect(shownShares(w.shares.value, shown).map((x) => Math.round(x * 300))).toEqual([130, 70, 100])
+    expect(w.shares.value[1]).toBeCloseTo(0.25)
+    expect(sum(w.shares.value)).toBeCloseTo(1)
+  })
+})
+
+describe('useHiddenColumns', () => {
+  beforeEach(() => {
+    ;(globalThis as { localStorage?: unknown }).localStorage = new MemoryStorage()
+  })
+  afterEach(() => {
+    delete (globalThis as { localStorage?: unknown }).localStorage
+  })
+
+  it('hides and shows columns in table order, remembers them, and forgets keys it does not know', async () => {
+    const keys = ['name', 'state', 'site', 'parent']
+    const a = useHiddenColumns('c', keys)
+    expect(a.hidden.value).toEqual([])
+    a.toggle('parent')
+    a.toggle('state')
+    expect(a.hidden.value).toEqual(['state', 'parent'])
+    a.toggle('parent')
+    expect(a.hidden.value).toEqual(['state'])
+    await nextTick()
+    expect(useHiddenColumns('c', keys).hidden.value).toEqual(['state'])
+    localStorage.setItem('loopscope.layout.c', JSON.stringify(['gone', 'site']))
+    expect(useHiddenColumns('c', keys).hidden.value).toEqual(['site'])
+    localStorage.setItem('loopscope.layout.c', '{not json')
+    expect(useHiddenColumns('c', keys).hidden.value).toEqual([])
   })
 })

@@ -34,14 +34,20 @@ export function shiftBorder(
   return out
 }
 
+/** The shares of the columns `shown` (indices, in order), scaled to fill the table between them. */
+export function shownShares(shares: readonly number[], shown: readonly number[]): number[] {
+  return normalizeShares(shown.map((k) => shares[k]))
+}
+
 export interface ColumnWidths {
-  /** Each column's share of the table's width, summing to 1. */
+  /** Each column's share of the table's width, summing to 1 (hidden ones' kept for when they return). */
   shares: Ref<number[]>
   /**
-   * Moves the border after column `i` by `px` pixels of a table `tablePx` wide, from where it
-   * is or from the widths `from` (those a drag began with).
+   * Moves the border after the `pos`-th of the columns `shown` (indices; all by default) by
+   * `px` pixels of a table `tablePx` wide, from where it is or from the widths `from` (those
+   * a drag began with). Hidden columns keep their shares.
    */
-  resize(i: number, px: number, tablePx: number, from?: readonly number[]): void
+  resize(pos: number, px: number, tablePx: number, from?: readonly number[], shown?: readonly number[]): void
   /** Back to the defaults. */
   reset(): void
 }
@@ -70,13 +76,46 @@ export function useColumnWidths(
   watch(shares, (v) => writeLayout(key, JSON.stringify(v.map((s) => Math.round(s * 1e4) / 1e4))))
   return {
     shares,
-    resize(i, px, tablePx, from = shares.value) {
+    resize(pos, px, tablePx, from = shares.value, shown = defaults.map((_, k) => k)) {
       if (!(tablePx > 0)) return
-      const min = minPx.map((m) => m / tablePx)
-      shares.value = shiftBorder(from, i, px / tablePx, min)
+      const min = shown.map((k) => minPx[k] / tablePx)
+      const moved = shiftBorder(shownShares(from, shown), pos, px / tablePx, min)
+      const total = shown.reduce((a, k) => a + from[k], 0)
+      const out = from.slice()
+      shown.forEach((k, j) => (out[k] = moved[j] * total))
+      shares.value = out
     },
     reset() {
       shares.value = initial.slice()
+    }
+  }
+}
+
+export interface HiddenColumns {
+  /** The keys of the columns hidden, remembered. */
+  hidden: Ref<string[]>
+  /** Hides a shown column or shows a hidden one. */
+  toggle(key: string): void
+}
+
+/** Which of a table's columns (`keys`) the person has hidden, remembered under `key`. */
+export function useHiddenColumns(key: string, keys: readonly string[]): HiddenColumns {
+  let stored: unknown = null
+  try {
+    stored = JSON.parse(readLayout(key) ?? 'null')
+  } catch {
+    // Unreadable: every column shows.
+  }
+  const hidden = ref<string[]>(
+    Array.isArray(stored) ? keys.filter((k) => (stored as unknown[]).includes(k)) : []
+  )
+  watch(hidden, (v) => writeLayout(key, JSON.stringify(v)))
+  return {
+    hidden,
+    toggle(k) {
+      hidden.value = hidden.value.includes(k)
+        ? hidden.value.filter((h) => h !== k)
+        : keys.filter((c) => c === k || hidden.value.includes(c))
     }
   }
 }
