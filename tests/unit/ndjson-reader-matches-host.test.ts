@@ -98,6 +98,20 @@ describe("the page's trace reader", () => {
     expect(page.message).toBeNull()
   })
 
+  it('skips a line too long to decode (over 24 MB) whether its end comes in the piece that passes the limit or later', () => {
+    const MB = 1024 * 1024
+    for (const size of [25 * MB, 24 * MB - 10]) {
+      const huge = '{"type":"output","t":1,"stream":"stdout","data":"' + 'x'.repeat(size) + '"}'
+      const text = [TRACE_HEADER_LINE, tick(1), huge, tick(2)].join('\n') + '\n'
+      // Pieces of 1 MB: the line's start is kept, then its end arrives with the next event.
+      const cuts = Array.from({ length: Math.floor(text.length / MB) }, (_, k) => (k + 1) * MB)
+      const page = readInPieces(text, cuts, [3])
+      expect(page.events.map((e) => e.type === 'tick.begin' && e.tick)).toEqual([1, 2])
+      expect(page.skipped).toBe(1)
+      expect(page.message).toMatch(/^Trace read with problems from line 3: line longer than/)
+    }
+  })
+
   it('feeds bytes only once what was fed before is parsed', () => {
     const r = new NdjsonTraceReader()
     const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)

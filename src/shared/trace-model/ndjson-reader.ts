@@ -78,10 +78,15 @@ export class NdjsonTraceReader {
       return
     }
     if (this.restLength > 0) {
-      // The line begun before ends here: joined into one copy, a line's length.
+      // The line begun before ends here: joined into one copy, a line's length, unless its
+      // end made it too long to read.
       const nl = bytes.indexOf(NEWLINE, from)
       this.keep(bytes.subarray(from, nl + 1))
-      this.first = joined(this.rest, this.restLength)
+      if (this.skipping) {
+        this.skipping = false
+        this.lineNo++
+        this.problem('line longer than 8 MB skipped')
+      } else this.first = joined(this.rest, this.restLength)
       this.rest = []
       this.restLength = 0
       from = nl + 1
