@@ -24,6 +24,13 @@ export async function waitForExit(page: Page): Promise<void> {
   await expect(page.getByTestId('session-state')).toContainText(/exited/i, { timeout: 30_000 })
 }
 
+/** Opens the app, runs a bundled example and waits for it to exit. */
+export async function runExampleToExit(page: Page, name: string): Promise<void> {
+  await openExample(page, name)
+  await page.getByRole('button', { name: 'Run', exact: true }).click()
+  await waitForExit(page)
+}
+
 /** Writes a Python program (one string per line) to a fresh temporary folder; returns its path. */
 export function tempScript(name: string, lines: string[]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'loopscope-e2e-')), name)

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { appUrl, openExample, runScript, tempScript, waitForExit } from './helpers'
+import { appUrl, openExample, runExampleToExit, runScript, tempScript, waitForExit } from './helpers'
 
 test.describe('the web host runs a bundled example and shows it live', () => {
   test('toolbar controls and regions carry their accessible names', async ({ page }) => {
@@ -56,9 +56,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   })
 
   test('selecting a task row shows it in the inspector', async ({ page }) => {
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     await page
       .getByRole('region', { name: 'Tasks' })
       .getByRole('row', { name: /^ticker / })
@@ -73,9 +71,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   test('the Tasks table fits its pane; a column border drags, is remembered, and double-click resets it', async ({
     page
   }) => {
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     const tasks = page.getByRole('region', { name: 'Tasks' })
     const scroller = tasks.locator('.scroll')
     const width = async (name: string): Promise<number> =>
@@ -121,9 +117,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   test('the Columns menu hides and shows Tasks columns, from the button or a right-click on the header, by mouse or keys; remembered', async ({
     page
   }) => {
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     const tasks = page.getByRole('region', { name: 'Tasks' })
     const header = (name: string) => tasks.getByRole('columnheader', { name })
     const awaiting0 = (await header('Awaiting').boundingBox())!.width
@@ -213,9 +207,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     page
   }) => {
     await page.setViewportSize({ width: 1024, height: 700 })
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     const tasks = page.getByRole('region', { name: 'Tasks' })
     const pane = (await tasks.locator('.scroll').boundingBox())!
     for (const name of ['Task', 'State', 'Awaiting', 'Steps', 'Running', 'Created at', 'Parent']) {
@@ -250,9 +242,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   })
 
   test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     const swimlanes = page.getByRole('region', { name: 'Swimlanes' })
     await expect
       .poll(async () => Number(await swimlanes.getAttribute('data-lanes')))
@@ -284,9 +274,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   test('a blocking callback is reported as a problem, and clicking it inspects the block', async ({
     page
   }) => {
-    await openExample(page, '07_blocking_callback.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '07_blocking_callback.py')
     const problems = page.getByRole('region', { name: 'Problems' })
     await expect(problems).toContainText('Blocked loop')
     await expect(problems).toContainText('07_blocking_callback.py:19')
@@ -297,9 +285,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   })
 
   test('scrubbing back to an early tick shows the queues as they were then', async ({ page }) => {
-    await openExample(page, '00_welcome.py')
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
-    await waitForExit(page)
+    await runExampleToExit(page, '00_welcome.py')
     const slider = page.getByRole('slider', { name: 'Tick' })
     await slider.focus()
     await slider.press('Home')
@@ -316,9 +302,7 @@ test.describe('the web host runs a bundled example and shows it live', () => {
   test('whole-window screenshots in dark and light themes', async ({ page }) => {
     for (const scheme of ['dark', 'light'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
-      await openExample(page, '00_welcome.py')
-      await page.getByRole('button', { name: 'Run', exact: true }).click()
-      await waitForExit(page)
+      await runExampleToExit(page, '00_welcome.py')
       await page
         .getByRole('region', { name: 'Tasks' })
         .getByRole('row', { name: /^Task-3 / })
