@@ -68,8 +68,7 @@ export class NdjsonTraceReader {
       const nl = bytes.indexOf(NEWLINE)
       if (nl < 0) return
       this.skipping = false
-      this.lineNo++
-      this.problem('line longer than 8 MB skipped')
+      this.tooLong()
       from = nl + 1
     }
     const last = bytes.lastIndexOf(NEWLINE)
@@ -84,8 +83,7 @@ export class NdjsonTraceReader {
       this.keep(bytes.subarray(from, nl + 1))
       if (this.skipping) {
         this.skipping = false
-        this.lineNo++
-        this.problem('line longer than 8 MB skipped')
+        this.tooLong()
       } else this.first = joined(this.rest, this.restLength)
       this.rest = []
       this.restLength = 0
@@ -136,12 +134,11 @@ export class NdjsonTraceReader {
   end(): NdjsonPiece {
     // Complete lines fed in and not parsed yet come first, then the unfinished one.
     const out = this.next(Infinity)
-    if (this.skipping) {
-      this.lineNo++
-      this.problem('line longer than 8 MB skipped')
-    } else if (this.restLength > 0) {
+    if (this.skipping) this.tooLong()
+    else if (this.restLength > 0) {
+      // A blank last line reads as none (`line` skips it).
       const last = joined(this.rest, this.restLength)
-      if (this.decoder.decode(last).trim()) this.line(last, 0, last.length, out)
+      this.line(last, 0, last.length, out)
     }
     this.rest = []
     this.restLength = 0
@@ -194,8 +191,7 @@ export class NdjsonTraceReader {
     }
     const raw = this.decoder.decode(bytes.subarray(from, end))
     if (raw.length > MAX_LINE_CHARS) {
-      this.lineNo++
-      this.problem('line longer than 8 MB skipped')
+      this.tooLong()
       return
     }
     if (isBlankLine(raw)) {
@@ -239,6 +235,12 @@ export class NdjsonTraceReader {
     }
     this.seenAny = true
     out.events.push(parsed.event)
+  }
+
+  /** The line just ended was too long to read: counted and reported. */
+  private tooLong(): void {
+    this.lineNo++
+    this.problem('line longer than 8 MB skipped')
   }
 
   private problem(detail: string): void {

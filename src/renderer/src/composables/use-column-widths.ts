@@ -4,7 +4,7 @@
 // off its right edge.
 
 import { ref, watch, type Ref } from 'vue'
-import { readLayout, writeLayout } from './use-persisted-size'
+import { readLayoutJson, writeLayout } from './use-persisted-size'
 
 /** `shares` scaled to sum to 1 (all equal where they cannot be). */
 export function normalizeShares(shares: readonly number[]): number[] {
@@ -62,12 +62,7 @@ export function useColumnWidths(
   minPx: readonly number[]
 ): ColumnWidths {
   const initial = normalizeShares(defaults)
-  let stored: unknown = null
-  try {
-    stored = JSON.parse(readLayout(key) ?? 'null')
-  } catch {
-    // Unreadable: the defaults stand.
-  }
+  const stored = readLayoutJson(key)
   const valid =
     Array.isArray(stored) &&
     stored.length === defaults.length &&
@@ -100,12 +95,7 @@ export interface HiddenColumns {
 
 /** Which of a table's columns (`keys`) the person has hidden, remembered under `key`. */
 export function useHiddenColumns(key: string, keys: readonly string[]): HiddenColumns {
-  let stored: unknown = null
-  try {
-    stored = JSON.parse(readLayout(key) ?? 'null')
-  } catch {
-    // Unreadable: every column shows.
-  }
+  const stored = readLayoutJson(key)
   const hidden = ref<string[]>(
     Array.isArray(stored) ? keys.filter((k) => (stored as unknown[]).includes(k)) : []
   )

@@ -15,6 +15,15 @@ export function readLayout(key: string): string | null {
   }
 }
 
+/** What the layout remembered under `key` as JSON, or null (nothing, storage unavailable, or not JSON). */
+export function readLayoutJson(key: string): unknown {
+  try {
+    return JSON.parse(readLayout(key) ?? 'null')
+  } catch {
+    return null
+  }
+}
+
 /** Remembers `value` under `key`; where storage is unavailable it holds for this session only. */
 export function writeLayout(key: string, value: string): void {
   try {
