@@ -223,6 +223,8 @@ async function settleOpened(page, since, { quietMs = 600, timeoutMs = 120000 } =
 function recordAgentTrace(ctx, target) {
   // A full run's recording once came out at 0.03 M events (0.6 MB) and its open passed in
   // 0.77 s: a recording far short of its size is recorded again, and an error if it stays short.
+  // (The cause, found 2026-12-07: the watchdog's late report of a loop stalled by the busy
+  // machine made the encoder fail and turn itself off; fixed in the agent, the check stays.)
   let rec = null
   for (let attempt = 1; attempt <= 2; attempt++) {
     rec = recordAgentTraceOnce(ctx, target)

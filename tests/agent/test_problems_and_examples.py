@@ -30,6 +30,29 @@ class Problems(unittest.TestCase):
         self.assertGreater(end[0]["total"], 1.1)
         self.assertTrue([e for e in events if e["type"] == "problem" and e["kind"] == "blocked"])
 
+    def test_a_blocked_report_filed_after_the_loop_moved_on_keeps_the_trace_whole(self):
+        # The watchdog reads a blocked run, then loses the race with the loop thread: its
+        # report is filed ticks after that run was packed. Before, it was filed as an event
+        # at the run's place in the tick being recorded then, a place past that tick's runs:
+        # its blocked.end was lost, and (bench, 2026-12-07) the encoder could fail with an
+        # IndexError and turn itself off.
+        code, out, _err, events = run_traced([program("late_watchdog.py")])
+        self.assertEqual((code, out), (0, b"unblocked\ndone\n"))
+        self.assertFalse([e for e in events if e["type"] == "notice"])
+        types = [e["type"] for e in events]
+        self.assertEqual(types.count("blocked"), 1)
+        self.assertEqual(types.count("blocked.end"), 1)
+        self.assertLess(types.index("blocked"), types.index("blocked.end"))
+        blocked = events[types.index("blocked")]
+        end = events[types.index("blocked.end")]
+        self.assertEqual(end["handle"], blocked["handle"])
+        self.assertIn("time.sleep(0.35)", blocked["stack"][-1]["code"])
+        # Its end is the next run's start: not before the sleep's end, and not long after.
+        self.assertGreaterEqual(end["total"], 0.35)
+        self.assertLess(end["total"], 0.6)
+        self.assertEqual(types.count("handle.begin"), types.count("handle.end"))
+        self.assertEqual(types.count("tick.begin"), types.count("tick.end"))
+
     def test_blocked_threshold_is_configurable(self):
         _code, _out, _err, events = run_traced([program("blocking.py")], env={"LOOPSCOPE_BLOCKED_MS": "5000"})
         self.assertFalse([e for e in events if e["type"] == "blocked"])

@@ -1260,13 +1260,26 @@ class LoopTrace:
         """The run the watchdog reported as blocking has ended: it keeps the handle id the
         report gave it, and `blocked.end` follows it."""
         index, hid, t0 = self.blocked
+        self.blocked = None
         who = self.who
         rt = self.rt
         if index >= len(who) or rt[index] != t0 or type(who[index]) is not int:
-            # Not a run of this stretch: the report came late, after its run was packed.
-            self.blocked = None
+            # Not a run of this stretch: the watchdog lost a race with this thread, and
+            # filed its report after the run it names was packed. It ended before the next
+            # run began: that start (an upper bound) is its end, found among the pending
+            # batch's start times where it is still there, else this stretch's first.
+            F = self.F
+            try:
+                at = len(F) - 1 - F[::-1].index(t0)
+                end = F[at + 1] if at + 1 < len(F) else None
+            except ValueError:
+                end = None
+            if end is None:
+                end = rt[0] if rt and rt[0] >= t0 else end_mono
+            self.unsorted = True
+            self.ev.append((T_EVENTS, 0, [{"type": ev.BLOCKED_END, "t": round(end - self.loop_ref()._ls_paused, 6),
+                                          "loop": self.id, "handle": hid, "total": round(end - t0, 6)}]))
             return
-        self.blocked = None
         w = who[index]
         zeros = who[:index].count(0)
         if w == 0:

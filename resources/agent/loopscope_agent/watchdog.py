@@ -36,7 +36,7 @@ def _stack_of(thread_id):
 
 def _check(loop, now, threshold):
     from .describe import _TASK_TYPES, callback_label, describe_handle, running_handle
-    from .encode import T_EVENTS, new_id
+    from .encode import new_id
     from .loop import PHASE_RUN
 
     st = loop._ls
@@ -78,11 +78,6 @@ def _check(loop, now, threshold):
         if rec is not None and rec[1]() is owner:
             task = rec[0]
     stack = _stack_of(thread_id)
-    if not same:
-        st.blocked = [index, hid, t0]
-        # Something in `ev`, so the tick goes through `encode`, which writes blocked.end.
-        st.ev.append((T_EVENTS, index + 1, []))
-    st.blocked_at = now
     event = {
         "type": ev.BLOCKED, "t": round(t0 - loop._ls_paused + elapsed, 6), "loop": st.id,
         "handle": hid, "task": task, "elapsed": round(elapsed, 6), "stack": stack,
@@ -99,6 +94,13 @@ def _check(loop, now, threshold):
     writer = get_writer()
     writer.push(lines)
     writer.flush()
+    # Filed for the loop thread only now, after the report is written (so `blocked.end`
+    # cannot precede it in the file), and only as one attribute: the loop may have gone on
+    # since it was read above (this thread can lose the GIL anywhere), so what the report
+    # names is checked, and its end found, by the loop thread (LoopTrace._end_blocked).
+    if not same:
+        st.blocked = [index, hid, t0]
+    st.blocked_at = now
 
 
 def _run():
