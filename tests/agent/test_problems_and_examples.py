@@ -53,6 +53,30 @@ class Problems(unittest.TestCase):
         self.assertEqual(types.count("handle.begin"), types.count("handle.end"))
         self.assertEqual(types.count("tick.begin"), types.count("tick.end"))
 
+    def test_each_of_several_blocked_runs_in_one_tick_gets_its_end(self):
+        # Three tasks step in one tick and each blocks the loop past the threshold. The
+        # loop kept one report to end at a time: a second report replaced the first, whose
+        # blocked.end was never written (the Problems view showed it blocked for good).
+        path = write_program("""
+            import asyncio, time
+            async def blocker(i):
+                await asyncio.sleep(0)
+                time.sleep(0.25)
+            async def main():
+                await asyncio.gather(*(blocker(i) for i in range(3)))
+                print("done")
+            asyncio.run(main())
+        """)
+        code, out, _err, events = run_traced([path])
+        self.assertEqual((code, out), (0, b"done\n"))
+        blocked = [e for e in events if e["type"] == "blocked"]
+        ends = {e["handle"]: e for e in events if e["type"] == "blocked.end"}
+        self.assertEqual(len({e["handle"] for e in blocked}), 3)
+        self.assertEqual(sorted(ends), sorted({e["handle"] for e in blocked}))
+        for e in ends.values():
+            self.assertGreaterEqual(e["total"], 0.25)
+            self.assertLess(e["total"], 0.5)
+
     def test_blocked_threshold_is_configurable(self):
         _code, _out, _err, events = run_traced([program("blocking.py")], env={"LOOPSCOPE_BLOCKED_MS": "5000"})
         self.assertFalse([e for e in events if e["type"] == "blocked"])

@@ -128,7 +128,7 @@ class LoopTrace:
     # access (the same limit as the loop's, see loop.py), and the hot path reads these.
     __slots__ = (
         "loop_ref", "id", "ctl", "tick", "phase", "running", "thread", "flushed", "creating", "failed",
-        "blocked", "blocked_at", "task_refs", "frame", "unsorted",
+        "blocked", "blocked_last", "blocked_at", "task_refs", "frame", "unsorted",
         "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
         "tasks", "timer_tok", "named", "io_runs", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
         "exec_jobs", "cancelled_by", "await_cache", "sleep_cid", "enc_base", "sl_done",
@@ -160,7 +160,12 @@ class LoopTrace:
         # Something was put in `ev` out of order (see `encode`).
         self.unsorted = False
         # The watchdog's report of the run that blocks: [run index, handle id, start].
-        self.blocked = None
+        # The watchdog's reports of runs that blocked, [run index, handle id, start], for
+        # the loop thread to end (`_end_blocked`): appended by the watchdog thread, taken
+        # by this one, never replaced (so neither can lose the other's change).
+        self.blocked = []
+        # The watchdog's own: the run it reported last (a repeat keeps its id), and when.
+        self.blocked_last = None
         self.blocked_at = None
 
         # -- capture, cleared by every encode ------------------------------------------
@@ -256,7 +261,7 @@ class LoopTrace:
         del self.wl[:]
         self.threadsafe.clear()
         self._new_batch(_mono())
-        self.blocked = None
+        del self.blocked[:]
 
     def fail(self, exc):
         """A failure while filing the run just made: filed as unknown; reported by the next
@@ -761,7 +766,7 @@ class LoopTrace:
         `frame` is a whole tick's own record (tick, begin, ready count, select timeout,
         select start and end, fds), given at its end when nothing wrote it out before."""
         if (frame is not None and not self.ev and not self.cr and not self.sl and not self.wl and not self.threadsafe
-                and self.failed is None and self.blocked is None and len(self.who) == len(self.rt)):
+                and self.failed is None and not self.blocked and len(self.who) == len(self.rt)):
             # A tick that only ran handles (the common case): its ops in one go.
             tick, t_tick, k, timeout, t_sel, t_woke, fds = frame
             I = self.I
@@ -809,7 +814,7 @@ class LoopTrace:
                 who.append(0)
                 self.s.extend(_NOHID)
         nrun = len(who)
-        if self.blocked is not None:
+        if self.blocked:
             self._end_blocked(end_mono)
         cr = self.cr
         ncr = len(cr)
@@ -1257,10 +1262,14 @@ class LoopTrace:
         return entries
 
     def _end_blocked(self, end_mono):
-        """The run the watchdog reported as blocking has ended: it keeps the handle id the
-        report gave it, and `blocked.end` follows it."""
-        index, hid, t0 = self.blocked
-        self.blocked = None
+        """The runs the watchdog reported as blocking have ended (a tick can hold several):
+        each keeps the handle id its report gave it, and `blocked.end` follows it."""
+        reports = self.blocked
+        while reports:
+            index, hid, t0 = reports.pop(0)
+            self._end_one_blocked(index, hid, t0, end_mono)
+
+    def _end_one_blocked(self, index, hid, t0, end_mono):
         who = self.who
         rt = self.rt
         if index >= len(who) or rt[index] != t0 or type(who[index]) is not int:

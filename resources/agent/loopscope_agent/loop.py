@@ -506,7 +506,7 @@ class InstrumentedLoopMixin:
             ev.append((T_TICK_END, len(st.rt), tick, now))
         else:
             st.frame = None
-            if not ev and not st.cr and not st.sl and not st.threadsafe and st.blocked is None:
+            if not ev and not st.cr and not st.sl and not st.threadsafe and not st.blocked:
                 # A tick that only ran handles (the common case), packed here and now: its
                 # ops, the runs' tokens and times as they are (LoopTrace.encode's first case).
                 I = st.I

@@ -62,12 +62,12 @@ def _check(loop, now, threshold):
     handle = running_handle(sys._current_frames().get(thread_id))
     if handle is None:
         return
-    blocked = st.blocked
-    same = blocked is not None and blocked[0] == index and blocked[2] == t0
+    last = st.blocked_last
+    same = last is not None and last[0] == index and last[2] == t0
     if same and st.blocked_at is not None and now - st.blocked_at < REPEAT_S:
         return
     if same:
-        hid = blocked[1]
+        hid = last[1]
     else:
         tok = st.timer_tok.get(id(handle))
         hid = -tok if tok is not None else new_id()
@@ -95,11 +95,13 @@ def _check(loop, now, threshold):
     writer.push(lines)
     writer.flush()
     # Filed for the loop thread only now, after the report is written (so `blocked.end`
-    # cannot precede it in the file), and only as one attribute: the loop may have gone on
+    # cannot precede it in the file), and only by one append: the loop may have gone on
     # since it was read above (this thread can lose the GIL anywhere), so what the report
     # names is checked, and its end found, by the loop thread (LoopTrace._end_blocked).
     if not same:
-        st.blocked = [index, hid, t0]
+        report = [index, hid, t0]
+        st.blocked_last = report
+        st.blocked.append(report)
     st.blocked_at = now
 
 
