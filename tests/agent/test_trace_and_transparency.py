@@ -133,6 +133,55 @@ class TraceIsWellFormed(unittest.TestCase):
         self.assertEqual(len(ends), 1)
         self.assertEqual(ends[0]["cancelledBy"], names["Task-1"])
 
+    def test_a_cancelled_task_keeps_the_message_it_was_cancelled_with(self):
+        # asyncio ends a cancelled task with a bare Future.cancel(): the finished task has no
+        # message left. It was written null for every task.cancel(msg) of a C Task.
+        if sys.version_info < (3, 9):
+            self.skipTest("cancel messages are Python 3.9+ (running %s)" % sys.version.split()[0])
+        path = write_program("""
+            import asyncio
+
+            async def sleeper():
+                await asyncio.sleep(10)
+
+            async def catcher():
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    pass
+                await asyncio.sleep(10)
+
+            async def main():
+                loop = asyncio.get_running_loop()
+                a = asyncio.ensure_future(sleeper())
+                b = asyncio.ensure_future(sleeper())
+                c = asyncio.ensure_future(catcher())
+                d = asyncio.ensure_future(sleeper())
+                py = asyncio.tasks._PyTask(sleeper())
+                await asyncio.sleep(0)
+                a.cancel("stop a")
+                loop.call_soon(b.cancel, "stop b")
+                c.cancel("caught")
+                d.cancel()
+                py.cancel("stop py")
+                await asyncio.sleep(0.01)
+                c.cancel()
+                for t in (a, b, c, d, py):
+                    try:
+                        await t
+                    except asyncio.CancelledError as e:
+                        print(e.args)
+
+            asyncio.run(main())
+        """)
+        bare = run_bare([path])
+        code, out, err, events = run_traced([path])
+        self.assertEqual((code, out, err), bare)
+        self.assertEqual(len(out.splitlines()), 5)
+        order = [e["task"] for e in events if e["type"] == "task.create" and e["coro"] in ("sleeper", "catcher")]
+        msgs = {e["task"]: e["cancelMsg"] for e in events if e["type"] == "task.state" and e["state"] == "cancelled"}
+        self.assertEqual([msgs[t] for t in order], ["stop a", "stop b", None, None, "stop py"])
+
     def test_a_task_built_directly_is_recorded_where_and_when_it_is_built(self):
         # asyncio.Task(coro), as three of the notes' examples write it, never goes through
         # create_task: its creation is seen when its first step is scheduled.

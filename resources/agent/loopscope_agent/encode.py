@@ -131,7 +131,7 @@ class LoopTrace:
         "blocked", "blocked_last", "blocked_at", "task_refs", "frame", "unsorted",
         "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
         "tasks", "timer_tok", "named", "io_runs", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
-        "exec_jobs", "cancelled_by", "await_cache", "sleep_cid", "enc_base", "sl_done",
+        "exec_jobs", "cancelled_by", "cancel_msgs", "await_cache", "sleep_cid", "enc_base", "sl_done",
         "runs_done", "I", "F", "G", "S", "SL", "SW", "WA", "X", "xmap", "nruns", "nev", "open_run", "base_m", "r_base",
         "fast_ready", "fast_locals", "__weakref__",
     )
@@ -214,6 +214,10 @@ class LoopTrace:
         self.exec_jobs = {}
         # Who cancelled a task (task id of the canceller), until the task's end is written.
         self.cancelled_by = {}
+        # The message a task was cancelled with (task id to text), read off the future it
+        # waited on when that was cancelled: a finished task keeps none (3.9+ ends it with
+        # Future.cancel(), no message; the C Task keeps the error it ended with out of reach).
+        self.cancel_msgs = {}
         self.await_cache = {}
         self.sleep_cid = 0
         self.enc_base = 0
@@ -549,6 +553,7 @@ class LoopTrace:
         L = self.id
         t = round(t, 6)
         by = self.cancelled_by.pop(rec[0], None)
+        waited_msg = self.cancel_msgs.pop(rec[0], None) if self.cancel_msgs else None
         state = task._state
         if state == "FINISHED":
             exc = task._exception
@@ -563,6 +568,11 @@ class LoopTrace:
                             "task": rec[0]})
         else:
             msg = getattr(task, "_cancel_message", None)
+            if msg is None:
+                # The Python Task keeps the error it ended with; reading it changes nothing.
+                ended = getattr(task, "_cancelled_exc", None)
+                args = getattr(ended, "args", None)
+                msg = args[0] if args else waited_msg
             event = {"type": ev.TASK_STATE, "t": t, "loop": L, "task": rec[0], "state": "cancelled",
                      "cancelMsg": None if msg is None else str(msg)}
             if by is not None:
@@ -621,7 +631,13 @@ class LoopTrace:
         `current` (or, when the future is a task cancelled in turn, by whoever cancelled
         that one)."""
         owner = getattr(callback, "__self__", None)
-        if owner is None or not isinstance(owner, _TASK_TYPES) or current is None:
+        if owner is None or not isinstance(owner, _TASK_TYPES):
+            return
+        # Its message, should the task end of it (a later cancel of the same task replaces it).
+        msg = getattr(fut, "_cancel_message", None)
+        if msg is not None or self.cancel_msgs:
+            self.cancel_msgs[self.task_record(owner, out, t)[0]] = msg
+        if current is None:
             return
         if current is fut or current is owner:
             rec = self.tasks.get(id(fut))
