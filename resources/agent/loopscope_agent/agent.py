@@ -171,6 +171,7 @@ def _install_exit_paths():
             except Exception:
                 pass
         get_writer().flush()
+        get_writer().summary()
 
     atexit.register(_at_exit)
     real_exit = os._exit
@@ -181,6 +182,7 @@ def _install_exit_paths():
                 if loop._ls_thread is threading.current_thread():
                     loop._ls_emit()
             get_writer().flush()
+            get_writer().summary()
         except Exception:
             pass
         real_exit(status)

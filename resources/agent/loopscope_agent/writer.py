@@ -9,12 +9,19 @@ import json
 import os
 import sys
 import threading
+import time
 
 from . import events
 
 # Large enough that a busy loop makes few system calls, small enough that a live view
 # never waits long behind a batch.
 BATCH_CHARS = 1 << 18
+# A write that took this long waited for the reader: the program was held back.
+SLOW_WRITE_S = 0.02
+# Once the program has waited this long in all, it is told (once), and again at its end.
+ANNOUNCE_WAITED_S = 0.25
+
+_perf = time.perf_counter
 
 _dumps = json.JSONEncoder(separators=(",", ":"), default=repr).encode
 
@@ -28,6 +35,11 @@ class EventWriter:
         self.written = 0
         self.pending = []
         self.pending_chars = 0
+        # Time the program spent waiting for the reader (backpressure), in writes that
+        # waited, and whether it has been said.
+        self.waited = 0.0
+        self.slow_writes = 0
+        self.announced = False
 
     def push(self, text):
         """Queue complete lines (each ending in a newline); written in batches."""
@@ -62,6 +74,7 @@ class EventWriter:
         if not self.enabled:
             return
         view = memoryview(data)
+        started = _perf()
         try:
             while view:
                 n = os.write(self.fd, view)
@@ -72,6 +85,32 @@ class EventWriter:
             # program must not notice.
             self.enabled = False
             self.dropped += data.count(b"\n")
+            return
+        waited = _perf() - started
+        if waited >= SLOW_WRITE_S:
+            self._held_back(waited)
+
+    def _held_back(self, waited):
+        """A write waited for the reader (the lock is held): counted, and said once it adds up."""
+        self.waited += waited
+        self.slow_writes += 1
+        if not self.announced and self.waited >= ANNOUNCE_WAITED_S:
+            self.announced = True
+            # Queued, not written: this runs inside a write, and its line goes with the next.
+            line = (_dumps(_notice(
+                "Loopscope is not keeping up with this program's events. So that none is lost, "
+                "the program waits for Loopscope to take them (%.2f s so far), which slows it "
+                "down." % self.waited)) + "\n").encode("utf-8")
+            self.pending.append(line)
+            self.pending_chars += len(line)
+
+    def summary(self):
+        """At the program's end: how long it waited for the reader in all, if it was said."""
+        if self.announced and self.enabled:
+            self.emit(_notice(
+                "The program waited %.2f s in all for Loopscope to take its events (%d %s held "
+                "back); no event was lost." % (self.waited, self.slow_writes,
+                                               "write" if self.slow_writes == 1 else "writes")))
 
     def emit(self, obj):
         """Write one event now, after everything queued before it."""
@@ -83,6 +122,23 @@ class EventWriter:
 
 def dumps(obj):
     return _dumps(obj)
+
+
+def _notice(message):
+    """A warning notice of the writer's own, at the running loop's time where it has one
+    (hooks.emit's rule; this module cannot use hooks, which writes through it)."""
+    from asyncio import events as aio_events
+
+    t = None
+    try:
+        loop = aio_events._get_running_loop()
+        if loop is not None and hasattr(loop, "_ls"):
+            t = loop.time()
+    except Exception:
+        pass
+    if t is None:
+        t = time.monotonic()
+    return {"type": events.NOTICE, "level": "warning", "message": message, "t": round(t, 6)}
 
 
 _writer = EventWriter(None)
