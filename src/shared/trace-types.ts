@@ -247,6 +247,8 @@ export interface ProblemEvent extends Base {
   task?: number | null
   handle?: number | null
   stack?: Frame[]
+  /** Seconds the run took (`slow-callback`: a run that ended before the watchdog saw it). */
+  elapsed?: number
 }
 export interface NoticeEvent extends Base {
   type: 'notice'

@@ -77,6 +77,23 @@ class Problems(unittest.TestCase):
             self.assertGreaterEqual(e["total"], 0.25)
             self.assertLess(e["total"], 0.5)
 
+    def test_a_run_past_the_threshold_that_the_watchdog_missed_is_a_slow_callback(self):
+        # The watchdog looks once per threshold: a run a little longer than one can end
+        # unseen. Every such run is one problem, blocked or slow-callback, never none.
+        code, out, _err, events = run_traced([program("slow_callbacks.py")])
+        self.assertEqual((code, out), (0, b"done\n"))
+        problems = [e for e in events if e["type"] == "problem"]
+        self.assertEqual(len(problems), 3, problems)
+        slow = [e for e in problems if e["kind"] == "slow-callback"]
+        self.assertEqual(len(slow) + len([e for e in problems if e["kind"] == "blocked"]), 3)
+        labels = {"plain": "__main__.plain took", "step": "a step of task", "timer": "time.sleep took"}
+        for e in slow:
+            self.assertGreaterEqual(e["elapsed"], 0.1)
+            self.assertLess(e["elapsed"], 0.3)
+            self.assertTrue(any(e["message"].startswith(v) for v in labels.values()), e["message"])
+            if e["message"].startswith(labels["step"]):
+                self.assertIsNotNone(e["task"])
+
     def test_blocked_threshold_is_configurable(self):
         _code, _out, _err, events = run_traced([program("blocking.py")], env={"LOOPSCOPE_BLOCKED_MS": "5000"})
         self.assertFalse([e for e in events if e["type"] == "blocked"])

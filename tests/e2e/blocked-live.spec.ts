@@ -25,3 +25,37 @@ test('a loop blocked right now is shown live, and Pause says it waits for the ca
   await waitForExit(page)
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('Blocked loop')
 })
+
+test('a run a little past the blocked threshold that ended unseen is a slow callback in Problems and the inspector', async ({
+  page
+}) => {
+  const script = tempScript('slow.py', [
+    'import asyncio, time',
+    'def plain():',
+    '    time.sleep(0.13)',
+    'async def stepper():',
+    '    await asyncio.sleep(0)',
+    '    time.sleep(0.14)',
+    '    await asyncio.sleep(0)',
+    'async def main():',
+    '    loop = asyncio.get_running_loop()',
+    '    loop.call_soon(plain)',
+    '    loop.call_later(0.01, time.sleep, 0.12)',
+    '    await asyncio.gather(stepper(), asyncio.sleep(0.2))',
+    'asyncio.run(main())'
+  ])
+  await runScript(page, script)
+  await waitForExit(page)
+  const problems = page.getByRole('region', { name: 'Problems' })
+  // Each of the three long runs is one problem: the watchdog saw it (blocked) or it did not.
+  const rows = problems.getByRole('listitem')
+  await expect(rows).toHaveCount(3)
+  const slow = rows.filter({ hasText: 'Slow callback' })
+  expect(await slow.count()).toBeGreaterThanOrEqual(1)
+  await expect(slow.first()).toContainText(/took 0\.1\d\d s: nothing else ran on the loop meanwhile/)
+  await slow.first().click()
+  const inspector = page.getByRole('region', { name: 'Inspector' })
+  await expect(inspector.getByRole('heading', { name: 'Slow callback' })).toBeVisible()
+  await expect(inspector).toContainText('Blocked for')
+  await page.screenshot({ path: 'test-results/slow-callback.png' })
+})

@@ -97,3 +97,26 @@ describe('a recorded trace of 07_blocking_callback.py', () => {
     expect(model.spans.flags.data[p.span!] & SpanFlag.Blocked).toBeTruthy()
   })
 })
+
+describe('a recorded trace of runs a little past the blocked threshold (slow_callbacks.py)', () => {
+  const model = loadFixture('model-recorded-slow.ndjson')
+
+  it('reports each long run once: blocked where the watchdog saw it, else a slow callback on its span', () => {
+    const kinds = model.problems.map((p) => p.kind).sort()
+    expect(kinds).toEqual(['blocked', 'slow-callback', 'slow-callback'])
+    for (const p of model.problems.filter((q) => q.kind === 'slow-callback')) {
+      expect(p.ended).toBe(true)
+      expect(p.elapsed).toBeGreaterThanOrEqual(0.1)
+      expect(p.span).not.toBeNull()
+      const span = p.span!
+      expect(model.spans.start.data[span]).toBe(p.t)
+      expect(model.spans.end.data[span] - p.t).toBeCloseTo(p.elapsed!, 2)
+      expect(model.spans.flags.data[span] & SpanFlag.Blocked).toBeTruthy()
+    }
+    const step = model.problems.find((p) => p.kind === 'slow-callback' && p.task !== null)!
+    expect(model.tasks.get(step.task!)!.coro).toBe('stepper')
+    expect(step.message).toMatch(/^a step of task Task-\d+ \(stepper\) took 0\.1\d\d s/)
+    const timer = model.problems.find((p) => p.kind === 'slow-callback' && p.task === null)!
+    expect(timer.message).toMatch(/^time\.sleep took 0\.1\d\d s/)
+  })
+})

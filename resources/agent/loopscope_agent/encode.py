@@ -95,6 +95,8 @@ RUN_ID_BASE = 1 << 40
 _NOHID = (0, 0, 0)
 # A stale `asyncio.sleep` future (its wait never seen) is forgotten past this many.
 SLEEP_LINKS_MAX = 10000
+# Timers whose callback a slow-run report can still name (LoopTrace.timer_cbs).
+TIMER_CBS_MAX = 4096
 
 
 def _b64_array(values):
@@ -131,7 +133,7 @@ class LoopTrace:
         "blocked", "blocked_last", "blocked_at", "task_refs", "frame", "unsorted",
         "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
         "tasks", "timer_tok", "named", "io_runs", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
-        "exec_jobs", "cancelled_by", "cancel_msgs", "await_cache", "sleep_cid", "enc_base", "sl_done",
+        "exec_jobs", "cancelled_by", "cancel_msgs", "cb_labels", "timer_cbs", "await_cache", "sleep_cid", "enc_base", "sl_done",
         "runs_done", "I", "F", "G", "S", "SL", "SW", "WA", "X", "xmap", "nruns", "nev", "open_run", "base_m", "r_base",
         "fast_ready", "fast_locals", "__weakref__",
     )
@@ -218,6 +220,11 @@ class LoopTrace:
         # waited on when that was cancelled: a finished task keeps none (3.9+ ends it with
         # Future.cancel(), no message; the C Task keeps the error it ended with out of reach).
         self.cancel_msgs = {}
+        # Callback id to its label (one entry per callback labelled), for slow-run reports.
+        self.cb_labels = {}
+        # Timer handle id to its callback id, for the timers call_later/call_at made (not
+        # asyncio.sleep's); bounded, as nothing else says when a timer is forgotten.
+        self.timer_cbs = {}
         self.await_cache = {}
         self.sleep_cid = 0
         self.enc_base = 0
@@ -503,8 +510,8 @@ class LoopTrace:
         else:
             cid = new_id()
             self.coro_cids[id(ckey)] = (ckey, cid)
-            out.append({"type": ev.CALLBACK, "t": t, "cb": cid,
-                        "label": coro_name(coro) if coro is not None else "Task", "site": code_site(code)})
+            label = self.cb_labels[cid] = coro_name(coro) if coro is not None else "Task"
+            out.append({"type": ev.CALLBACK, "t": t, "cb": cid, "label": label, "site": code_site(code)})
         # [task id, weakref, id of the awaited future last written, cb id, run token]
         rec = self.tasks[key] = [tid, ref, None, cid, -tid]
         parent_id = None
@@ -538,7 +545,8 @@ class LoopTrace:
         cid = self.cbs.get(key)
         if cid is None:
             cid = self.cbs[key] = new_id()
-            out.append({"type": ev.CALLBACK, "t": round(t, 6), "cb": cid, "label": callback_label(cb),
+            label = self.cb_labels[cid] = callback_label(cb)
+            out.append({"type": ev.CALLBACK, "t": round(t, 6), "cb": cid, "label": label,
                         "site": callback_site(cb)})
         self._label_cb(cb, cid)
         return cid, 0, None
@@ -932,6 +940,9 @@ class LoopTrace:
                     cid, tid, _rec = self.callback_of(cb, out, self._t_at(pos, end_mono) - off)
                     if out:
                         self._events(out)
+                    if len(self.timer_cbs) >= TIMER_CBS_MAX:
+                        self.timer_cbs.clear()
+                    self.timer_cbs[hid] = cid
                     a(OP_TIMER)
                     a(hid)
                     a(cid)
@@ -1276,6 +1287,50 @@ class LoopTrace:
         if out:
             self._events(out)
         return entries
+
+    def slow_runs(self, first, end_mono, threshold):
+        """The runs of the tick ending now (from run index `first` of this stretch) that took
+        `threshold` seconds or more and that the watchdog has not reported (it looks once
+        per threshold, so a run shorter than two can end unseen): a `slow-callback` problem
+        each, at the run's start. Called only for a tick that took that long in all."""
+        rt = self.rt
+        who = self.who
+        s = self.s
+        n = min(len(rt), len(who))
+        reported = {r[2] for r in self.blocked}
+        off = self.loop_ref()._ls_paused
+        tasks_by_id = None
+        for i in range(first, n):
+            start = rt[i]
+            took = (rt[i + 1] if i + 1 < len(rt) else end_mono) - start
+            if took < threshold or start in reported:
+                continue
+            w = who[i]
+            task = handle = None
+            if w == 0:
+                z = who[:i].count(0)
+                hid, cid, tid = s[3 * z:3 * z + 3] if 3 * z + 3 <= len(s) else (0, 0, 0)
+                handle = hid or None
+                task = tid or None
+                what = self.cb_labels.get(cid) or "a callback"
+            else:
+                if tasks_by_id is None:
+                    tasks_by_id = {rec[0]: rec for rec in self.tasks.values()}
+                rec = tasks_by_id.get(-w)
+                if rec is not None:
+                    task = rec[0]
+                    obj = rec[1]()
+                    name = obj.get_name() if obj is not None else None
+                    what = "a step of task %s (%s)" % (name, self.cb_labels.get(rec[3], "?")) if name else (
+                        "a task step")
+                else:
+                    handle = -w
+                    what = self.cb_labels.get(self.timer_cbs.get(handle)) or "a timer callback"
+            message = "%s took %.3f s: nothing else ran on the loop meanwhile" % (what, took)
+            self.unsorted = True
+            self.ev.append((T_EVENTS, i + 1, [{"type": ev.PROBLEM, "t": round(start - off, 6), "loop": self.id,
+                                              "kind": "slow-callback", "message": message, "task": task,
+                                              "handle": handle, "elapsed": round(took, 6)}]))
 
     def _end_blocked(self, end_mono):
         """The runs the watchdog reported as blocking have ended (a tick can hold several):

@@ -28,7 +28,7 @@ import time
 from asyncio import base_events, events as aio_events, tasks as aio_tasks
 
 from . import control, encode, hooks, watchdog
-from .control import LoopControl, registry
+from .control import LoopControl, registry, settings as _settings
 from .encode import (OP_SELECT, OP_TICK, OP_TICK_END, T_CANCEL, T_CANCELLED_BY, T_CREATE, T_DUE, T_EVENTS,
                      T_EXEC_SUBMIT, T_IO, T_RAW, T_SELECT, T_SKIP, T_TICK, T_TICK_END, T_TIMER, T_WAIT, new_id)
 from .writer import get_writer
@@ -492,6 +492,8 @@ class InstrumentedLoopMixin:
             # Anything that writes this tick out before its end (a hold between handles)
             # puts this first (LoopTrace.encode).
             st.frame = (tick, t_tick, k, timeout, t_select, t_woke, fds)
+        first = len(st.rt)
+        paused = self._ls_paused
         if checked or ctl.check_handles or self._debug:
             self._ls_run_checked(n_io, n_ready - n_io)
         else:
@@ -501,6 +503,13 @@ class InstrumentedLoopMixin:
                                   st.tasks.get, st.other_run, st.wl.extend, st.io_runs.get, st.s.extend, st.named)
             self._ls_run_fast(st, n_io, n_ready - n_io)
         now = _mono()
+        if (now - t_woke) * 1000.0 >= _settings.blocked_ms and self._ls_paused == paused and len(st.rt) > first:
+            # A tick this long may hold a run that was (one test per tick, not per run); a
+            # tick held by a pause or a step is long for that reason.
+            try:
+                st.slow_runs(first, now, _settings.blocked_ms / 1000.0)
+            except Exception as exc:
+                hooks.disable_hook("slow callback reports", exc)
         frame = st.frame
         if frame is None:
             ev.append((T_TICK_END, len(st.rt), tick, now))

@@ -125,7 +125,7 @@ export interface Problem {
   task: number | null
   handle: number | null
   stack: Frame[] | null
-  /** Seconds the loop was (or has been so far) blocked, for blocked reports. */
+  /** Seconds the loop was (or has been so far) blocked: by a blocked run, or a slow callback. */
   elapsed?: number
   ended?: boolean
   tick: number | null

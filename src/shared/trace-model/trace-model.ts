@@ -1015,6 +1015,10 @@ export class TraceModel {
       }
     }
     const loopId = e.loop ?? null
+    // A run that ended before the watchdog saw it (`slow-callback`) is written just after
+    // it, at its start: its span, among the last of its lane, is marked as a blocked one is.
+    const span = e.kind === 'slow-callback' && loopId !== null ? this.spanStartingAt(loopId, task, t) : null
+    if (span !== null) this.spans.flags.data[span] |= SpanFlag.Blocked
     this.addProblem({
       kind: e.kind,
       message: e.message,
@@ -1023,9 +1027,22 @@ export class TraceModel {
       task,
       handle: e.handle ?? null,
       stack: e.stack ?? null,
+      ...(typeof e.elapsed === 'number' ? { elapsed: e.elapsed, ended: true } : {}),
       tick: loopId !== null ? (this.loops.get(loopId)?.tick ?? null) : null,
-      span: null
+      span
     })
+  }
+
+  /** The run of `task` (or a plain callback of the loop) that began at `t`, if one of the lane's last few. */
+  private spanStartingAt(loopId: number, task: number | null, t: number): number | null {
+    const lane = task !== null ? this.laneOfTask(task) : (this.loops.get(loopId)?.callbacksLane ?? null)
+    if (lane === null) return null
+    const spans = this.lanes[lane].spans
+    for (let i = spans.length - 1; i >= Math.max(0, spans.length - 8); i--) {
+      const s = spans.get(i)
+      if (Math.abs(this.spans.start.data[s] - t) < 1e-6) return s
+    }
+    return null
   }
 
   private addProblem(p: Omit<Problem, 'id'>): Problem {

@@ -1,0 +1,16 @@
+// What the Problems list and the inspector call each kind of problem.
+import type { ProblemKind } from '@shared/trace-types'
+
+const TITLES: Record<ProblemKind, string> = {
+  blocked: 'Blocked loop',
+  'slow-callback': 'Slow callback',
+  'never-retrieved': 'Exception never retrieved',
+  'never-awaited': 'Coroutine never awaited',
+  'task-failed': 'Task failed',
+  other: 'Problem'
+}
+
+/** The title of a problem of `kind` (a kind this build does not know keeps its own name). */
+export function problemTitle(kind: string): string {
+  return (TITLES as Record<string, string>)[kind] ?? kind
+}
