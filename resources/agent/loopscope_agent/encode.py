@@ -43,6 +43,7 @@ _item2 = operator.itemgetter(2)
 _when = operator.attrgetter("_when")
 _neg = operator.neg
 _add = operator.add
+_sub = operator.sub
 _repeat = itertools.repeat
 _islice = itertools.islice
 _chain = itertools.chain.from_iterable
@@ -1297,6 +1298,12 @@ class LoopTrace:
         who = self.who
         s = self.s
         n = min(len(rt), len(who))
+        if n <= first:
+            return
+        # A long tick of many short runs is the common case: rejected at C speed.
+        last = (rt[n] if n < len(rt) else end_mono) - rt[n - 1]
+        if last < threshold and (n - first < 2 or max(map(_sub, rt[first + 1:n], rt[first:n - 1])) < threshold):
+            return
         reported = {r[2] for r in self.blocked}
         off = self.loop_ref()._ls_paused
         tasks_by_id = None
