@@ -57,5 +57,8 @@ test('a run a little past the blocked threshold that ended unseen is a slow call
   const inspector = page.getByRole('region', { name: 'Inspector' })
   await expect(inspector.getByRole('heading', { name: 'Slow callback' })).toBeVisible()
   await expect(inspector).toContainText('Blocked for')
+  // The run itself, with where its code is.
+  await expect(inspector.getByRole('heading', { name: /^(Task step|Callback)$/ })).toBeVisible()
+  await expect(inspector).toContainText(/slow\.py:\d+/)
   await page.screenshot({ path: 'test-results/slow-callback.png' })
 })
