@@ -134,7 +134,8 @@ class LoopTrace:
         "blocked", "blocked_last", "blocked_at", "task_refs", "frame", "unsorted",
         "ev", "rt", "who", "s", "cr", "sl", "wl", "wl_done", "threadsafe",
         "tasks", "timer_tok", "named", "io_runs", "cbs", "cb_codes", "cb_partials", "coro_cids", "sleep_timers",
-        "exec_jobs", "cancelled_by", "cancel_msgs", "cb_labels", "timer_cbs", "await_cache", "sleep_cid", "enc_base", "sl_done",
+        "exec_jobs", "cancelled_by", "cancel_msgs", "cb_labels", "timer_cbs", "await_cache", "sleep_cid",
+        "enc_base", "sl_done",
         "runs_done", "I", "F", "G", "S", "SL", "SW", "WA", "X", "xmap", "nruns", "nev", "open_run", "base_m", "r_base",
         "fast_ready", "fast_locals", "__weakref__",
     )
@@ -162,7 +163,6 @@ class LoopTrace:
         self.fast_locals = None
         # Something was put in `ev` out of order (see `encode`).
         self.unsorted = False
-        # The watchdog's report of the run that blocks: [run index, handle id, start].
         # The watchdog's reports of runs that blocked, [run index, handle id, start], for
         # the loop thread to end (`_end_blocked`): appended by the watchdog thread, taken
         # by this one, never replaced (so neither can lose the other's change).

@@ -1033,14 +1033,22 @@ export class TraceModel {
     })
   }
 
-  /** The run of `task` (or a plain callback of the loop) that began at `t`, if one of the lane's last few. */
+  /**
+   * The run that began at `t`, among the last few of the lane it is drawn in: `task`'s lane
+   * (handleBegin puts any run that names a task there), else the loop's callbacks lane.
+   */
   private spanStartingAt(loopId: number, task: number | null, t: number): number | null {
-    const lane = task !== null ? this.laneOfTask(task) : (this.loops.get(loopId)?.callbacksLane ?? null)
-    if (lane === null) return null
-    const spans = this.lanes[lane].spans
-    for (let i = spans.length - 1; i >= Math.max(0, spans.length - 8); i--) {
-      const s = spans.get(i)
-      if (Math.abs(this.spans.start.data[s] - t) < 1e-6) return s
+    const lanes = [
+      task !== null ? this.laneOfTask(task) : null,
+      this.loops.get(loopId)?.callbacksLane ?? null
+    ]
+    for (const lane of lanes) {
+      if (lane === null) continue
+      const spans = this.lanes[lane].spans
+      for (let i = spans.length - 1; i >= Math.max(0, spans.length - 8); i--) {
+        const s = spans.get(i)
+        if (Math.abs(this.spans.start.data[s] - t) < 1e-6) return s
+      }
     }
     return null
   }
