@@ -56,6 +56,9 @@ test('a run a little past the blocked threshold that ended unseen is a slow call
   await slow.first().click()
   const inspector = page.getByRole('region', { name: 'Inspector' })
   await expect(inspector.getByRole('heading', { name: 'Slow callback' })).toBeVisible()
+  // A warning, as in the Problems list, not an error.
+  await expect(inspector.getByRole('heading', { name: 'Slow callback' })).toHaveClass(/warning/)
+  await expect(slow.first().getByRole('button')).toHaveClass(/warning/)
   await expect(inspector).toContainText('Blocked for')
   // The run itself, with where its code is.
   await expect(inspector.getByRole('heading', { name: /^(Task step|Callback)$/ })).toBeVisible()
