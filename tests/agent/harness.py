@@ -45,14 +45,20 @@ def run_bare(args, stdin=b"", env=None, cwd=None, timeout=60, python=PYTHON):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def run_traced(args, stdin=b"", env=None, cwd=None, timeout=60, python=PYTHON):
-    """(exit code, stdout, stderr, events) of a run under the agent, to completion."""
+def run_traced(args, stdin=b"", env=None, cwd=None, timeout=60, python=PYTHON, read_late=None):
+    """(exit code, stdout, stderr, events) of a run under the agent, to completion.
+    `read_late`: the event channel is read only that many seconds after the program's first
+    line of output (a host busy elsewhere)."""
     read_fd, write_fd = os.pipe()
     extra = {"LOOPSCOPE_EVENT_FD": str(write_fd)}
     extra.update(env or {})
     chunks = []
+    first_line = threading.Event()
 
     def drain():
+        if read_late is not None:
+            first_line.wait(timeout)
+            time.sleep(read_late)
         with os.fdopen(read_fd, "rb") as stream:
             while True:
                 data = stream.read(65536)
@@ -68,9 +74,13 @@ def run_traced(args, stdin=b"", env=None, cwd=None, timeout=60, python=PYTHON):
                                 env=_env(extra), cwd=cwd, pass_fds=(write_fd,))
     finally:
         os.close(write_fd)
+    first = b""
+    if read_late is not None:
+        first = proc.stdout.readline()
+        first_line.set()
     out, err = proc.communicate(stdin, timeout=timeout)
     reader.join(timeout)
-    return proc.returncode, out, err, parse(b"".join(chunks))
+    return proc.returncode, first + out, err, parse(b"".join(chunks))
 
 
 def parse(data):

@@ -4,8 +4,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
-import time
 import unittest
 
 from harness import EXAMPLES, LAUNCHER, PYTHON, agent_events, parse, program, run_bare, run_traced
@@ -535,54 +533,25 @@ class BackpressureIsSaid(unittest.TestCase):
     """The agent never drops an event: when its reader is behind, the program waits. It says
     so, once the waits add up, and how long in all at the end."""
 
-    def run_with_late_reader(self, code, late_s):
-        """Runs `code`, whose first line of output says its loop has started; the channel is
-        read from `late_s` after that line."""
-        path = write_program(code)
-        read_fd, write_fd = os.pipe()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOOPSCOPE_")}
-        env["LOOPSCOPE_EVENT_FD"] = str(write_fd)
-        chunks = []
-        started = threading.Event()
-
-        def drain():
-            started.wait(60)
-            time.sleep(late_s)  # a host that is busy elsewhere
-            with os.fdopen(read_fd, "rb") as stream:
-                while True:
-                    data = stream.read(65536)
-                    if not data:
-                        break
-                    chunks.append(data)
-
-        reader = threading.Thread(target=drain, daemon=True)
-        reader.start()
-        try:
-            proc = subprocess.Popen([PYTHON, LAUNCHER, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    env=env, pass_fds=(write_fd,))
-        finally:
-            os.close(write_fd)
-        first = proc.stdout.readline()
-        started.set()
-        out, err = proc.communicate(timeout=60)
-        reader.join(60)
-        return proc.returncode, first + out, err, parse(b"".join(chunks))
-
-    def test_a_program_held_back_by_a_slow_reader_is_told_and_loses_nothing(self):
-        # About 5 MB of events, more than the 1 MiB pipe holds while nobody reads it.
-        code = """
+    @staticmethod
+    def spinning(tasks, switches):
+        """A program that says it has started, then switches tasks `tasks` × `switches` times."""
+        return write_program("""
             import asyncio
             async def spin(n):
                 for _ in range(n):
                     await asyncio.sleep(0)
             async def main():
                 print("started", flush=True)
-                await asyncio.gather(*(spin(1000) for _ in range(100)))
+                await asyncio.gather(*(spin(%d) for _ in range(%d)))
             asyncio.run(main())
             print("done")
-        """
-        code_, out, err, events = self.run_with_late_reader(code, 2.0)
-        self.assertEqual((code_, out), (0, b"started\ndone\n"), err)
+        """ % (switches, tasks))
+
+    def test_a_program_held_back_by_a_slow_reader_is_told_and_loses_nothing(self):
+        # About 5 MB of events, more than the 1 MiB pipe holds while nobody reads it.
+        code, out, err, events = run_traced([self.spinning(100, 1000)], read_late=2.0)
+        self.assertEqual((code, out), (0, b"started\ndone\n"), err)
         notices = [e for e in events if e["type"] == "notice"]
         held = [e for e in notices if "not keeping up" in e["message"]]
         self.assertEqual(len(held), 1, notices)
@@ -597,20 +566,9 @@ class BackpressureIsSaid(unittest.TestCase):
         self.assertIn(agent_events.LOOP_CLOSE, types)
 
     def test_a_reader_that_keeps_up_hears_nothing_of_it(self):
-        code_, out, _err, events = self.run_with_late_reader("""
-            import asyncio
-            async def spin(n):
-                for _ in range(n):
-                    await asyncio.sleep(0)
-            async def main():
-                print("started", flush=True)
-                await asyncio.gather(*(spin(200) for _ in range(50)))
-            asyncio.run(main())
-            print("done")
-        """, 0)
-        self.assertEqual((code_, out), (0, b"started\ndone\n"))
+        code, out, _err, events = run_traced([self.spinning(50, 200)], read_late=0)
+        self.assertEqual((code, out), (0, b"started\ndone\n"))
         self.assertFalse([e for e in events if e["type"] == "notice"])
-
 
 if __name__ == "__main__":
     unittest.main()
