@@ -39,9 +39,13 @@ async def main():
     for _ in range(20):
         await asyncio.sleep(0)
     moved_on.set()
-    # Ticks for a while: the watchdog files its report between two of them.
+    # Ticks until the watchdog has filed its report (between two of them; however long a
+    # busy machine takes to let its thread run), then a few more.
+    trace = asyncio.get_running_loop()._ls
     start = time.monotonic()
-    while time.monotonic() - start < 0.03:
+    while trace.blocked_last is None and time.monotonic() - start < 10:
+        await asyncio.sleep(0)
+    for _ in range(20):
         await asyncio.sleep(0)
     print("done", flush=True)
 
