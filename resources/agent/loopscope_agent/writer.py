@@ -126,19 +126,10 @@ def dumps(obj):
 
 def _notice(message):
     """A warning notice of the writer's own, at the running loop's time where it has one
-    (hooks.emit's rule; this module cannot use hooks, which writes through it)."""
-    from asyncio import events as aio_events
+    (hooks' clock; imported here, when first needed, as hooks imports this module)."""
+    from .hooks import _loop_time
 
-    t = None
-    try:
-        loop = aio_events._get_running_loop()
-        if loop is not None and hasattr(loop, "_ls"):
-            t = loop.time()
-    except Exception:
-        pass
-    if t is None:
-        t = time.monotonic()
-    return {"type": events.NOTICE, "level": "warning", "message": message, "t": round(t, 6)}
+    return {"type": events.NOTICE, "level": "warning", "message": message, "t": round(_loop_time()[1], 6)}
 
 
 _writer = EventWriter(None)
