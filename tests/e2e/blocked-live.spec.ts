@@ -66,3 +66,40 @@ test('a run a little past the blocked threshold that ended unseen is a slow call
   await expect(inspector).toContainText(/slow\.py:\d+/)
   await page.screenshot({ path: 'test-results/slow-callback.png' })
 })
+
+test('the same block again is one row in Problems with a count, and the inspector steps through its occurrences', async ({
+  page
+}) => {
+  const script = tempScript('again.py', [
+    'import asyncio, time',
+    'async def handler():',
+    '    await asyncio.sleep(0.01)',
+    '    time.sleep(0.3)',
+    'async def main():',
+    '    for _ in range(4):',
+    '        await handler()',
+    '    await asyncio.sleep(0.01)',
+    '    time.sleep(0.3)',
+    'asyncio.run(main())'
+  ])
+  await runScript(page, script)
+  await waitForExit(page)
+  const problems = page.getByRole('region', { name: 'Problems' })
+  const rows = problems.getByRole('listitem')
+  await expect(rows).toHaveCount(2)
+  await expect(rows.nth(0)).toContainText('Blocked loop')
+  await expect(rows.nth(0)).toContainText('×4')
+  await expect(rows.nth(0)).toContainText('again.py:4')
+  await expect(rows.nth(1)).toContainText('again.py:9')
+  await expect(rows.nth(1)).not.toContainText('×')
+  // The section counts every problem, not the rows.
+  await expect(problems.getByRole('heading')).toContainText('5')
+  await rows.nth(0).getByRole('button').click()
+  const inspector = page.getByRole('region', { name: 'Inspector' })
+  await expect(inspector).toContainText('4 of 4')
+  await expect(inspector.getByRole('button', { name: 'Next occurrence' })).toBeDisabled()
+  await inspector.getByRole('button', { name: 'Previous occurrence' }).click()
+  await expect(inspector).toContainText('3 of 4')
+  await expect(rows.nth(0).getByRole('button')).toHaveClass(/selected/)
+  await page.screenshot({ path: 'test-results/screenshots/problem-groups.png' })
+})

@@ -72,6 +72,12 @@ export class TraceModel {
 
   /** Bumped whenever lanes or tasks are added (views that only list lanes can skip redraws). */
   structureVersion = 0
+  /**
+   * Bumped whenever a problem already in `problems` changes (a block's report goes on or
+   * ends, a slow callback turns out to be a block): the Problems list regroups them all then,
+   * and otherwise only takes in the new ones (see ProblemGrouper).
+   */
+  problemEdits = 0
   /** Bumped whenever a lane is added or relabelled: the lane order and labels are cached on it. */
   laneVersion = 0
   /** Tasks created and not yet done, failed or cancelled. */
@@ -89,6 +95,8 @@ export class TraceModel {
   private readonly pendingAwait = new Map<number, Awaiting>()
   private readonly jobs = new Map<number, { fn: string; task: number | null }>()
   private readonly blockedProblem = new Map<number, Problem>()
+  /** Problems by what they are about, so that a second report of one finds the first. */
+  private readonly failedProblem = new Map<number, Problem>()
   private laneSeq = 0
   private taskSeq = 0
   private readonly expander = new BatchExpander()
@@ -380,6 +388,7 @@ export class TraceModel {
           p.elapsed = e.total
           p.ended = true
           p.message = blockedMessage(p, this)
+          this.problemEdits++
         }
         break
       }
@@ -955,7 +964,7 @@ export class TraceModel {
       state === 'done' ? MarkerKind.Done : state === 'failed' ? MarkerKind.Failed : MarkerKind.Cancelled
     this.markers.add(t, task.lane, kind, task.id)
     if (state === 'failed') {
-      this.addProblem({
+      const failed = this.addProblem({
         kind: 'task-failed',
         message: `task ${task.name} failed: ${e.exc ? `${e.exc.type}: ${e.exc.message}` : 'exception'}`,
         t,
@@ -966,6 +975,7 @@ export class TraceModel {
         tick,
         span: null
       })
+      this.failedProblem.set(task.id, failed)
     }
     this.structureVersion++
   }
@@ -975,7 +985,28 @@ export class TraceModel {
     const span = loop.current && loop.current.handle === e.handle ? loop.current.span : null
     if (span !== null) this.spans.flags.data[span] |= SpanFlag.Blocked
     let p = this.blockedProblem.get(e.handle)
-    if (!p) {
+    // The run may have been reported slow as it ended while the watchdog was writing its
+    // report (the agent's two reports race): one problem, the block with its stack.
+    const task = e.task ?? null
+    const slow = p
+      ? undefined
+      : this.recentProblem(
+          (q) =>
+            q.kind === 'slow-callback' &&
+            q.loop === e.loop &&
+            (q.handle === e.handle || (task !== null && q.task === task)) &&
+            q.t <= t &&
+            q.t >= t - e.elapsed - SAME_RUN_SLACK
+        )
+    if (slow) {
+      p = slow
+      p.kind = 'blocked'
+      p.handle = e.handle
+      p.stack = e.stack
+      if (p.span === null) p.span = span
+      this.blockedProblem.set(e.handle, p)
+      this.problemEdits++
+    } else if (!p) {
       p = this.addProblem({
         kind: 'blocked',
         message: '',
@@ -990,27 +1021,50 @@ export class TraceModel {
         span
       })
       this.blockedProblem.set(e.handle, p)
-    }
-    p.elapsed = e.elapsed
+    } else this.problemEdits++
+    // A slow run's elapsed time is its whole run's; a report's, only how long it had been so far.
+    if (!(p.ended && (p.elapsed ?? 0) >= e.elapsed)) p.elapsed = e.elapsed
     if (e.stack && e.stack.length) p.stack = e.stack
     p.message = blockedMessage(p, this)
   }
 
   private problem(e: EventOf<'problem'>, t: number): void {
     const task = e.task ?? null
-    if (e.kind === 'blocked' && e.handle != null) {
-      // The agent reports a block both as `blocked` (live, with updates) and as a problem.
-      const mine = this.problems.find((p) => p.kind === 'blocked' && p.handle === e.handle)
+    if (e.kind === 'blocked' || e.kind === 'slow-callback') {
+      // The agent reports a block both as `blocked` (live, with updates) and as a problem; a
+      // run the watchdog reported is not a slow callback besides.
+      const elapsed = typeof e.elapsed === 'number' ? e.elapsed : 0
+      const mine =
+        e.handle != null && this.blockedProblem.has(e.handle)
+          ? this.blockedProblem.get(e.handle)
+          : e.kind === 'slow-callback'
+            ? this.recentProblem(
+                (q) =>
+                  q.kind === 'blocked' &&
+                  q.loop === (e.loop ?? null) &&
+                  task !== null &&
+                  q.task === task &&
+                  q.t >= t - SAME_RUN_SLACK &&
+                  q.t <= t + elapsed + SAME_RUN_SLACK
+              )
+            : undefined
       if (mine) {
         if (!mine.stack && e.stack) mine.stack = e.stack
+        if (e.kind === 'slow-callback' && typeof e.elapsed === 'number' && mine.ended !== true) {
+          mine.elapsed = e.elapsed
+          mine.ended = true
+          mine.message = blockedMessage(mine, this)
+        }
+        this.problemEdits++
         return
       }
     }
     if (e.kind === 'task-failed' && task !== null) {
-      const mine = this.problems.find((p) => p.kind === 'task-failed' && p.task === task)
+      const mine = this.failedProblem.get(task)
       if (mine) {
         mine.message = e.message
         if (e.stack) mine.stack = e.stack
+        this.problemEdits++
         return
       }
     }
@@ -1019,7 +1073,7 @@ export class TraceModel {
     // it, at its start: its span, among the last of its lane, is marked as a blocked one is.
     const span = e.kind === 'slow-callback' && loopId !== null ? this.spanStartingAt(loopId, task, t) : null
     if (span !== null) this.spans.flags.data[span] |= SpanFlag.Blocked
-    this.addProblem({
+    const added = this.addProblem({
       kind: e.kind,
       message: e.message,
       t,
@@ -1031,6 +1085,8 @@ export class TraceModel {
       tick: loopId !== null ? (this.loops.get(loopId)?.tick ?? null) : null,
       span
     })
+    if (e.kind === 'blocked' && e.handle != null) this.blockedProblem.set(e.handle, added)
+    else if (e.kind === 'task-failed' && task !== null) this.failedProblem.set(task, added)
   }
 
   /**
@@ -1051,6 +1107,13 @@ export class TraceModel {
       }
     }
     return null
+  }
+
+  /** The newest of the last few problems that `match`es (the same run reported twice is close). */
+  private recentProblem(match: (p: Problem) => boolean): Problem | undefined {
+    const list = this.problems
+    for (let i = list.length - 1; i >= Math.max(0, list.length - 8); i--) if (match(list[i])) return list[i]
+    return undefined
   }
 
   private addProblem(p: Omit<Problem, 'id'>): Problem {
@@ -1087,6 +1150,12 @@ export class TraceModel {
     for (const [id] of this.taskOpenSpan) this.closeTaskSpan(id, t)
   }
 }
+
+/**
+ * Seconds two reports of one run may differ by where they place its start: a watchdog's
+ * `elapsed` is measured from a clock read a little after the run's start.
+ */
+const SAME_RUN_SLACK = 0.05
 
 function blockedMessage(p: Problem, model: TraceModel): string {
   const where = p.stack && p.stack.length ? ` in ${shortSite(frameSite(p.stack[p.stack.length - 1]))}` : ''

@@ -9,6 +9,7 @@ import type { TraceHeader } from '@shared/trace-types'
 import { TraceModel } from '@shared/trace-model/trace-model'
 import type { QueueSnapshot } from '@shared/trace-model/queue-state'
 import type { TaskDisplayState } from '@shared/trace-model/model-types'
+import { ProblemGrouper, type ProblemGroup } from '@shared/trace-model/problem-groups'
 import { FrameCall } from '../frame-call'
 
 export type Selection =
@@ -430,10 +431,18 @@ export const useTraceStore = defineStore('trace', () => {
     return model.value.liveTaskCount
   })
 
-  const problems = computed(() => {
+  // The Problems list's rows: the same problem again is one row (see ProblemGrouper). A new
+  // array only when a problem came or changed, so the list is not redrawn at every publish.
+  const grouper = new ProblemGrouper()
+  const problemGroups = computed<readonly ProblemGroup[]>(() => {
     void version.value
-    return model.value.problems.slice()
+    return grouper.sync(model.value)
   })
+  /** The group of problem `id` (its row in the Problems list, its other occurrences). */
+  function problemGroupOf(id: number): ProblemGroup | null {
+    void problemGroups.value
+    return grouper.groupOf(id)
+  }
 
   /** The loop is blocked inside a callback right now (a block reported and not yet over). */
   const activeBlock = computed(() => {
@@ -493,7 +502,8 @@ export const useTraceStore = defineStore('trace', () => {
     queues,
     taskRows,
     liveTasks,
-    problems,
+    problemGroups,
+    problemGroupOf,
     activeBlock,
     reset,
     adopt,
