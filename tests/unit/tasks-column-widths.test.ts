@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import {
+  fitToMinimums,
   normalizeShares,
   shiftBorder,
   shownShares,
@@ -50,6 +51,30 @@ describe('column shares', () => {
     expect(shiftBorder([0.2, 0.3, 0.5], 2, 0.1, min)).toEqual([0.2, 0.3, 0.5])
     // A column already below its minimum (a narrower pane) is not squeezed further, nor jumped.
     expect(shiftBorder([0.05, 0.45, 0.5], 0, -0.01, min)).toEqual([0.05, 0.45, 0.5])
+  })
+})
+
+describe('columns drawn in a narrow pane', () => {
+  it('draws a column below its minimum at it, the others giving up the room in proportion', () => {
+    const out = fitToMinimums([0.5, 0.3, 0.2], [0, 0, 0.4])
+    expect(out[2]).toBeCloseTo(0.4)
+    expect(out[0]).toBeCloseTo(0.375)
+    expect(out[1]).toBeCloseTo(0.225)
+    expect(sum(out)).toBeCloseTo(1)
+  })
+
+  it('keeps going while giving up room takes another column below its minimum', () => {
+    const out = fitToMinimums([0.6, 0.25, 0.15], [0, 0.24, 0.3])
+    expect(out[2]).toBeCloseTo(0.3)
+    expect(out[1]).toBeCloseTo(0.24)
+    expect(out[0]).toBeCloseTo(0.46)
+  })
+
+  it('leaves shares that fit alone, and scales minimums that take more than the whole', () => {
+    expect(fitToMinimums([0.5, 0.5], [0.2, 0.2])).toEqual([0.5, 0.5])
+    const over = fitToMinimums([0.9, 0.1], [0.6, 0.6])
+    expect(over[0]).toBeCloseTo(0.5)
+    expect(over[1]).toBeCloseTo(0.5)
   })
 })
 

@@ -39,6 +39,38 @@ export function shownShares(shares: readonly number[], shown: readonly number[])
   return normalizeShares(shown.map((k) => shares[k]))
 }
 
+/**
+ * `shares` (summing to 1) as drawn in a table where column `i` may not be narrower than
+ * `min[i]` (a share of the table's width): a column below its minimum is drawn at it, and
+ * the others give up the room in proportion to their shares. Where the minimums take more
+ * than the whole, each column gets its minimum scaled to fit.
+ */
+export function fitToMinimums(shares: readonly number[], min: readonly number[]): number[] {
+  const need = min.reduce((a, b) => a + b, 0)
+  if (need >= 1) return normalizeShares(min.slice())
+  const out = shares.slice()
+  const pinned = new Array<boolean>(out.length).fill(false)
+  for (;;) {
+    let room = 1
+    let free = 0
+    for (let i = 0; i < out.length; i++) {
+      if (pinned[i]) room -= min[i]
+      else free += shares[i]
+    }
+    let again = false
+    for (let i = 0; i < out.length; i++) {
+      if (pinned[i]) continue
+      out[i] = free > 0 ? (shares[i] * room) / free : room / out.length
+      if (out[i] < min[i]) {
+        pinned[i] = true
+        out[i] = min[i]
+        again = true
+      }
+    }
+    if (!again) return out
+  }
+}
+
 export interface ColumnWidths {
   /** Each column's share of the table's width, summing to 1 (hidden ones' kept for when they return). */
   shares: Ref<number[]>
