@@ -197,3 +197,22 @@ describe('the Problems list groups the same problem again', () => {
     expect(problemKey(m.problems[0], m)).toBe(problemKey(m.problems[1], m))
   })
 })
+
+describe('a block reported before its run reached the stream', () => {
+  it('is the run’s problem once the run arrives: its time and tick are the run’s', () => {
+    const m = new TraceModel()
+    m.ingest([
+      ...start(),
+      ev({ type: 'tick.begin', t: 11, loop: 1, tick: 4 }),
+      blocked(70, 11.17, 0.17),
+      ev({ type: 'handle.begin', t: 11, loop: 1, handle: 70, cb: 1, task: 1, tick: 4 }),
+      ev({ type: 'handle.end', t: 11.3, loop: 1, handle: 70, dur: 0.3 }),
+      blockedEnd(70, 11.3, 0.3)
+    ])
+    const [p] = m.problems
+    expect(p.span).not.toBeNull()
+    expect(p.t).toBe(11)
+    expect(p.tick).toBe(4)
+    expect(m.spans.flags.data[p.span!] & SpanFlag.Blocked).toBeTruthy()
+  })
+})

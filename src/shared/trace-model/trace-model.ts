@@ -783,8 +783,13 @@ export class TraceModel {
     // numbers past 2^40, which a Map hashes far slower than small integers.)
     const bp = this.blockedProblem.size > 0 ? this.blockedProblem.get(e.handle) : undefined
     if (bp && bp.span === null) {
+      // The problem is the run's from now on: it began when the run did, in the run's tick
+      // (as for a block reported after the run's begin).
       bp.span = span
+      bp.t = this.spans.start.data[span]
+      bp.tick = tick
       this.spans.flags.data[span] |= SpanFlag.Blocked
+      this.problemEdits++
     }
   }
 
