@@ -6,8 +6,8 @@
 // the base interpreter, and only when run through the link does it see the venv.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, statSync } from 'node:fs'
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
+import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs'
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
 import {
   MIN_PYTHON,
   type InterpreterDiscovery,
@@ -151,27 +151,77 @@ function findCandidates(opts: DiscoveryOptions): {
 }
 
 function probeCandidate(c: Candidate, timeoutMs: number): Promise<InterpreterInfo> {
+  const result = (version: string | null, problem: string | null): InterpreterInfo => ({
+    ...c,
+    version,
+    usable: problem === null,
+    problem
+  })
+  if (isDirectory(c.path)) return Promise.resolve(result(null, 'is a folder, not a program.'))
+  return runBriefly(c.path, ['--version'], timeoutMs).then((r) => {
+    if (r.kind === 'unrunnable') return result(null, `cannot be run (${r.reason}).`)
+    if (r.kind === 'timeout')
+      return result(null, `did not answer \`--version\` within ${timeoutMs / 1000} s.`)
+    const { out, code, signal } = r
+    const said = out.trim().split('\n')[0]?.slice(0, 120) ?? ''
+    const quoted = said ? `"${said}"` : 'nothing'
+    const parsed = parsePythonVersion(out)
+    if (!parsed) {
+      const status = signal ? `signal ${signal}` : `exit status ${String(code)}`
+      return result(
+        null,
+        code === 0
+          ? `is not a Python interpreter: \`--version\` printed ${quoted}.`
+          : `failed to run \`--version\` (${status}, printed ${quoted}).`
+      )
+    }
+    if (!isSupported(parsed)) {
+      const [minMajor, minMinor] = MIN_PYTHON
+      return result(
+        parsed.version,
+        `is Python ${parsed.version}; Loopscope needs Python ${minMajor}.${minMinor} or newer.`
+      )
+    }
+    return result(parsed.version, null)
+  })
+}
+
+function isSupported(v: { major: number; minor: number }): boolean {
+  const [minMajor, minMinor] = MIN_PYTHON
+  return v.major > minMajor || (v.major === minMajor && v.minor >= minMinor)
+}
+
+type BriefRun =
+  | { kind: 'done'; out: string; code: number | null; signal: NodeJS.Signals | null }
+  | { kind: 'timeout' }
+  | { kind: 'unrunnable'; reason: string }
+
+/**
+ * Runs `path args` with no input and collects what it prints (stdout and stderr, up to 64 KB),
+ * ending it and whatever it started after `timeoutMs`.
+ */
+function runBriefly(path: string, args: string[], timeoutMs: number, cwd?: string): Promise<BriefRun> {
   return new Promise((done) => {
     let settled = false
     let timer: NodeJS.Timeout | undefined = undefined
-    const finish = (version: string | null, problem: string | null) => {
+    const finish = (r: BriefRun) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      done({ ...c, version, usable: problem === null, problem })
+      done(r)
     }
-    if (isDirectory(c.path)) return finish(null, 'is a folder, not a program.')
     let out = ''
     let child: ChildProcess
     try {
       // Its own process group on POSIX, so a timeout can end whatever it started too.
-      child = spawn(c.path, ['--version'], {
+      child = spawn(path, args, {
+        cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
         windowsHide: true,
         detached: process.platform !== 'win32'
       })
     } catch (err) {
-      return finish(null, `cannot be run (${(err as Error).message}).`)
+      return finish({ kind: 'unrunnable', reason: (err as Error).message })
     }
     // Not execFile's timeout: that waits for the pipes to close, which a grandchild that
     // inherited them can hold open for as long as it likes.
@@ -184,7 +234,7 @@ function probeCandidate(c: Candidate, timeoutMs: number): Promise<InterpreterInf
       }
       child.stdout?.destroy()
       child.stderr?.destroy()
-      finish(null, `did not answer \`--version\` within ${timeoutMs / 1000} s.`)
+      finish({ kind: 'timeout' })
     }, timeoutMs)
     const collect = (chunk: Buffer) => {
       if (out.length < 64 * 1024) out += chunk.toString('utf8')
@@ -192,31 +242,103 @@ function probeCandidate(c: Candidate, timeoutMs: number): Promise<InterpreterInf
     child.stdout?.on('data', collect)
     child.stderr?.on('data', collect)
     child.on('error', (err: NodeJS.ErrnoException) => {
-      finish(null, `cannot be run (${err.code === 'EACCES' ? 'permission denied' : err.message}).`)
+      finish({ kind: 'unrunnable', reason: err.code === 'EACCES' ? 'permission denied' : err.message })
     })
-    child.on('close', (code, signal) => {
-      const said = out.trim().split('\n')[0]?.slice(0, 120) ?? ''
-      const quoted = said ? `"${said}"` : 'nothing'
-      const parsed = parsePythonVersion(out)
-      if (!parsed) {
-        const status = signal ? `signal ${signal}` : `exit status ${String(code)}`
-        return finish(
-          null,
-          code === 0
-            ? `is not a Python interpreter: \`--version\` printed ${quoted}.`
-            : `failed to run \`--version\` (${status}, printed ${quoted}).`
-        )
-      }
-      const [minMajor, minMinor] = MIN_PYTHON
-      if (parsed.major < minMajor || (parsed.major === minMajor && parsed.minor < minMinor)) {
-        return finish(
-          parsed.version,
-          `is Python ${parsed.version}; Loopscope needs Python ${minMajor}.${minMinor} or newer.`
-        )
-      }
-      finish(parsed.version, null)
-    })
+    child.on('close', (code, signal) => finish({ kind: 'done', out, code, signal }))
   })
+}
+
+/** Names a Python interpreter goes by in a PATH folder. */
+function pythonNames(platform: NodeJS.Platform): string[] {
+  if (platform === 'win32') return ['python.exe', 'python3.exe']
+  const minors = Array.from({ length: 12 }, (_, i) => `python3.${i + 8}`)
+  return ['python3', 'python', ...minors]
+}
+
+/**
+ * Python interpreters in the PATH folders, in PATH order, each file once (by its real path).
+ * pyenv's shims folder stands for the interpreters it dispatches to (`<root>/versions/*\/bin`):
+ * a shim is a shell script that takes a few hundred milliseconds to start one.
+ */
+export function pythonsOnPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string[] {
+  const dirs = (env.PATH ?? env.Path ?? '')
+    .split(platform === 'win32' ? ';' : delimiter)
+    .filter(Boolean)
+    .flatMap((dir) => pyenvVersionBins(dir) ?? [dir])
+  const out: string[] = []
+  const seen = new Set<string>()
+  for (const dir of dirs) {
+    for (const name of pythonNames(platform)) {
+      const p = join(dir, name)
+      if (!isExecutableFile(p, platform)) continue
+      const real = realPath(p)
+      if (seen.has(real)) continue
+      seen.add(real)
+      out.push(p)
+    }
+  }
+  return out
+}
+
+/** The bin folders of pyenv's versions where `dir` is pyenv's shims folder, else null. */
+function pyenvVersionBins(dir: string): string[] | null {
+  if (basename(dir) !== 'shims') return null
+  const versions = join(dirname(dir), 'versions')
+  if (!isDirectory(versions)) return null
+  try {
+    // Newest first: 3.13 before 3.9.
+    return readdirSync(versions)
+      .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
+      .map((v) => join(versions, v, 'bin'))
+  } catch {
+    return null
+  }
+}
+
+/** At most this many interpreters are asked whether they have a module. */
+const MODULE_PROBES = 16
+
+/**
+ * The first Python 3.8+ on PATH (see pythonsOnPath), other than `ran`, that can import the
+ * top-level package of `module`: asked with importlib's find_spec, which imports nothing
+ * (run from `cwd`, the program's folder, as the program was).
+ * Null if none does (or `module` is not a module name). For a program that failed on a
+ * package installed for another interpreter than the one that ran it.
+ */
+export async function findPythonWithModule(
+  module: string,
+  ran: string,
+  opts: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform; timeoutMs?: number; cwd?: string } = {}
+): Promise<{ path: string; version: string } | null> {
+  const top = module.split('.')[0]
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) return null
+  const skip = realPath(ran)
+  const others = pythonsOnPath(opts.env, opts.platform)
+    .filter((p) => realPath(p) !== skip && p !== ran)
+    .slice(0, MODULE_PROBES)
+  const code =
+    'import importlib.util, sys\n' +
+    'print("Python %d.%d.%d" % sys.version_info[:3])\n' +
+    'sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 3)'
+  const runs = await Promise.all(
+    // Run as the program was (no -I: user site-packages and PYTHONPATH count), from its folder.
+    others.map((p) => runBriefly(p, ['-c', code, top], opts.timeoutMs ?? PROBE_TIMEOUT_MS, opts.cwd))
+  )
+  for (let i = 0; i < others.length; i++) {
+    const r = runs[i]
+    if (r.kind !== 'done' || r.code !== 0) continue
+    const v = parsePythonVersion(r.out)
+    if (v && isSupported(v)) return { path: others[i], version: v.version }
+  }
+  return null
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return p
+  }
 }
 
 function noInterpreterMessage(probed: InterpreterInfo[], tried: string[]): string {

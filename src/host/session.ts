@@ -5,13 +5,14 @@
 
 import { execFile, spawn as nodeSpawn, type ChildProcess } from 'node:child_process'
 import { statSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import type { RunRequest, SessionState, SessionStatus } from '@shared/api'
 import { AGENT_ENV, type AgentCommand } from '@shared/agent-protocol'
 import type { NoticeEvent, TraceEvent, TraceEventType, TraceHeader } from '@shared/trace-types'
 import { AgentStreamParser } from './agent-stream-parser'
 import { sleep, systemClock, type Clock } from './clock'
+import { findPythonWithModule } from './python-discovery'
 
 export const DEFAULT_PYTHON = process.platform === 'win32' ? 'python' : 'python3'
 const EVENT_FD = 3
@@ -91,6 +92,10 @@ export class Session {
   private lastT = 0
   private headerSeen = false
   private noticedParseErrors = 0
+  /** Looking for an interpreter that has the module the program failed to import (watchNotice). */
+  private moduleProbe: Promise<void> | null = null
+  /** The session ends once the probe has answered (finishAfterProbe). */
+  private finishQueued = false
   private resolveDone!: (info: ExitInfo) => void
   private readonly parser: AgentStreamParser
   private readonly clock: Clock
@@ -116,6 +121,8 @@ export class Session {
       onEventLine: opts.handlers.onAgentLine
         ? (line, type, t) => {
             this.agentState(type, t)
+            // Notices are few: this one is read for a missing module (see watchNotice).
+            if (type === 'notice') this.watchNotice(JSON.parse(line) as NoticeEvent)
             opts.handlers.onAgentLine?.(line, type, t)
           }
         : undefined,
@@ -182,7 +189,7 @@ export class Session {
       if (this.stateValue === 'starting') this.setState('running')
     })
     child.once('exit', (code, signal) => this.processExit(code, signal))
-    child.once('close', () => this.finish())
+    child.once('close', () => this.finishAfterProbe())
     this.wireOutput(child.stdout, 'stdout')
     this.wireOutput(child.stderr, 'stderr')
     const events = child.stdio[EVENT_FD] as Readable | null
@@ -306,6 +313,7 @@ export class Session {
 
   private agentEvent(event: TraceEvent, line: string, source?: Buffer, at?: number): void {
     this.agentState(event.type, event.t)
+    if (event.type === 'notice') this.watchNotice(event)
     this.opts.handlers.onEvent(event, line, source, at)
   }
 
@@ -351,7 +359,40 @@ export class Session {
       for (const s of child.stdio) if (s && !s.destroyed) s.destroy()
     }
     this.exitInfo ??= { code: child?.exitCode ?? null, signal: child?.signalCode ?? null }
-    this.finish()
+    this.finishAfterProbe()
+  }
+
+  /**
+   * A program that failed on a missing module (the agent's notice names it): looks for another
+   * interpreter on PATH that has it, so that the session can end on where to find it.
+   */
+  private watchNotice(e: NoticeEvent): void {
+    if (typeof e.module !== 'string' || this.moduleProbe || this.finished) return
+    const module = e.module
+    const ran = typeof e.python === 'string' && e.python ? e.python : this.python
+    // Where the program looked for it first: the script's folder, or the working folder for -m.
+    const base = this.opts.request.cwd ?? process.cwd()
+    const cwd = this.opts.request.module ? base : dirname(resolve(base, this.script))
+    const env = { ...(this.opts.env ?? process.env), ...this.opts.request.env }
+    this.moduleProbe = findPythonWithModule(module, ran, { cwd, env })
+      .then((found) => {
+        if (found && !this.finished)
+          this.notice(
+            'info',
+            `${found.path} (Python ${found.version}) has ${module}: choose it in Run configuration → Python interpreter to run this program with it.`
+          )
+      })
+      .catch(() => undefined)
+  }
+
+  /** Ends the session once a probe for a missing module (see watchNotice) has answered. */
+  private finishAfterProbe(): void {
+    if (this.finishQueued) return
+    const probe = this.moduleProbe
+    if (!probe) return this.finish()
+    // The probe ends within its timeout (PROBE_TIMEOUT_MS), a pipe held open or not.
+    this.finishQueued = true
+    void probe.then(() => this.finish())
   }
 
   private finish(message?: string): void {

@@ -254,6 +254,10 @@ export interface NoticeEvent extends Base {
   type: 'notice'
   level: 'info' | 'warning' | 'error'
   message: string
+  /** The program failed to import this module (the agent's notice after a ModuleNotFoundError). */
+  module?: string
+  /** With `module`: the interpreter that ran the program (`sys.executable`). */
+  python?: string
 }
 
 export type PauseReason = 'user' | 'step' | 'start' | 'breakpoint'

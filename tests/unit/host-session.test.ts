@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BatchExpander } from '../../src/shared/trace-model/batch'
@@ -171,6 +171,32 @@ describe('session', () => {
       ).toBe(true)
     })
   })
+
+  it.skipIf(!hasRealAgent)(
+    'a program that fails on a missing module ends on the interpreter on PATH that has it',
+    async () => {
+      const script = writeScript(dir, 'needs.py', 'import loopscope_no_such_pkg.sub\n')
+      // Last on PATH, so that `python3` is still the machine's own.
+      const bin = join(dir, 'otherbin')
+      mkdirSync(bin, { recursive: true })
+      const other = join(bin, 'python3.9')
+      writeFileSync(other, '#!/bin/sh\necho "Python 3.9.9"\nexit 0\n')
+      chmodSync(other, 0o755)
+      const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:${bin}` }
+      const run = runSession({ script }, { agentPath: realAgent, env })
+      expect(await run.done).toEqual({ code: 1, signal: null })
+      const notices = run.events.filter((e) => e.type === 'notice')
+      expect(notices.some((n) => n.type === 'notice' && n.module === 'loopscope_no_such_pkg')).toBe(true)
+      const hint = run.events.findIndex(
+        (e) =>
+          e.type === 'notice' && e.message.startsWith(`${other} (Python 3.9.9) has loopscope_no_such_pkg:`)
+      )
+      expect(hint).toBeGreaterThan(-1)
+      // Said before the session ends.
+      expect(hint).toBeLessThan(run.events.findIndex((e) => e.type === 'exit'))
+    },
+    20_000
+  )
 
   it.skipIf(!hasRealAgent)(
     'runs an asyncio program under the real agent with its output and events',

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,7 +16,9 @@ import {
   checkInterpreter,
   discoverInterpreters,
   findProjectRoot,
-  parsePythonVersion
+  findPythonWithModule,
+  parsePythonVersion,
+  pythonsOnPath
 } from '../../src/host/python-discovery'
 
 const PYENV = '/root/.pyenv/versions'
@@ -240,5 +251,50 @@ describe('interpreter discovery with fake executables', () => {
     const py = exe(join(d, '.venv', 'Scripts', 'python.exe'), 'echo "Python 3.12.1"')
     const r = await discoverInterpreters({ script, env: { PATH: '' }, platform: 'win32' })
     expect(r.interpreters.map((i) => [i.source, i.path, i.version])).toEqual([['script-venv', py, '3.12.1']])
+  })
+})
+
+describe('another interpreter that has a missing module', () => {
+  /** A fake interpreter: prints its version; has a module when `has` (exit 0), else exit 3. */
+  const fake = (path: string, version: string, has: boolean, record?: string): string =>
+    exe(path, `${record ? `echo "$@" > ${record}\n` : ''}echo "Python ${version}"\nexit ${has ? 0 : 3}`)
+
+  it('is the first Python 3.8+ on PATH, other than the one that ran, that can import it', async () => {
+    const d = folder('module')
+    const ran = fake(join(d, 'a', 'python3'), '3.11.9', false)
+    fake(join(d, 'a', 'python3.12'), '3.12.2', false)
+    fake(join(d, 'b', 'python3'), '3.7.9', true)
+    const seen = join(d, 'args.txt')
+    const good = fake(join(d, 'c', 'python3.10'), '3.10.4', true, seen)
+    fake(join(d, 'd', 'python3'), '3.13.0', true)
+    const env = { PATH: ['a', 'b', 'c', 'd'].map((x) => join(d, x)).join(':') }
+    expect(await findPythonWithModule('aiohttp.web', ran, { env })).toEqual({ path: good, version: '3.10.4' })
+    // Asked for the top-level package, with find_spec (which imports nothing).
+    const args = readFileSync(seen, 'utf8')
+    expect(args).toContain('find_spec')
+    expect(args.trim().endsWith(' aiohttp')).toBe(true)
+    // The one that ran is never the answer, whatever it says.
+    const onlyRan = { PATH: join(d, 'a') }
+    fake(join(d, 'a', 'python3'), '3.11.9', true)
+    expect(await findPythonWithModule('aiohttp', join(d, 'a', 'python3'), { env: onlyRan })).toBeNull()
+  })
+
+  it('lists each interpreter file once, in PATH order, and refuses what is not a module name', async () => {
+    const d = folder('once')
+    const py = fake(join(d, 'x', 'python3.11'), '3.11.1', true)
+    mkdirSync(join(d, 'y'))
+    symlinkSync(py, join(d, 'y', 'python3'))
+    expect(pythonsOnPath({ PATH: `${join(d, 'x')}:${join(d, 'y')}` }, 'linux')).toEqual([py])
+    expect(
+      await findPythonWithModule('not-a-module', '/nonexistent', { env: { PATH: join(d, 'x') } })
+    ).toBeNull()
+  })
+
+  it("takes pyenv's shims folder for the interpreters it dispatches to, newest first", () => {
+    const d = folder('pyenv')
+    exe(join(d, 'shims', 'python3'), 'exec pyenv exec python3 "$@"')
+    const old = fake(join(d, 'versions', '3.9.1', 'bin', 'python3'), '3.9.1', true)
+    const recent = fake(join(d, 'versions', '3.12.0', 'bin', 'python3'), '3.12.0', true)
+    expect(pythonsOnPath({ PATH: join(d, 'shims') }, 'linux')).toEqual([recent, old])
   })
 })

@@ -72,8 +72,10 @@ def emit(event):
         get_writer().write_text(line)
 
 
-def notice(message, level="info"):
-    emit({"type": ev.NOTICE, "level": level, "message": message})
+def notice(message, level="info", **fields):
+    event = {"type": ev.NOTICE, "level": level, "message": message}
+    event.update(fields)
+    emit(event)
 
 
 def problem(kind, message, **fields):

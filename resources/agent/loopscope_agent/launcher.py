@@ -95,7 +95,8 @@ def _missing_module_notice(name):
         hooks.notice(
             "This program imports %s, which %s (Python %s) cannot find. Install it for that "
             "interpreter, or choose one that has it: Run configuration \u2192 Python interpreter."
-            % (name, sys.executable, ".".join(map(str, sys.version_info[:3]))), "warning")
+            % (name, sys.executable, ".".join(map(str, sys.version_info[:3]))), "warning",
+            module=name, python=sys.executable)
     except Exception:
         pass
 
