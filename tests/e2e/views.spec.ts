@@ -248,6 +248,8 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await expect(page.getByRole('region', { name: 'Swimlanes' })).toContainText(
       'No event loop ran: the program exited with code 1 first'
     )
+    // The message alone: no empty time axis around it.
+    await expect(page.getByRole('region', { name: 'Swimlanes' }).locator('.chart')).toBeHidden()
   })
 
   test('hovering a span in the swimlanes describes it, and clicking it inspects it', async ({ page }) => {
