@@ -1,5 +1,12 @@
-import { expect, test } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import { runScript, tempScript, waitForExit } from './helpers'
+
+/** Runs `script` to its end; the rows of the Problems list. */
+async function problemRows(page: Page, script: string): Promise<Locator> {
+  await runScript(page, script)
+  await waitForExit(page)
+  return page.getByRole('region', { name: 'Problems' }).getByRole('listitem')
+}
 
 test('a loop blocked right now is shown live, and Pause says it waits for the callback to return', async ({
   page
@@ -44,12 +51,9 @@ test('a run a little past the blocked threshold that ended unseen is a slow call
     '    await asyncio.gather(stepper(), asyncio.sleep(0.2))',
     'asyncio.run(main())'
   ])
-  await runScript(page, script)
-  await waitForExit(page)
-  const problems = page.getByRole('region', { name: 'Problems' })
   // Each of the three long runs is one problem: the watchdog saw it (blocked) or it did not.
   // (A busy machine can make another run that long: at least three.)
-  const rows = problems.getByRole('listitem')
+  const rows = await problemRows(page, script)
   await expect(rows.nth(2)).toBeVisible()
   const slow = rows.filter({ hasText: 'Slow callback' })
   expect(await slow.count()).toBeGreaterThanOrEqual(1)
@@ -82,10 +86,7 @@ test('the same block again is one row in Problems with a count, and the inspecto
     '    time.sleep(0.3)',
     'asyncio.run(main())'
   ])
-  await runScript(page, script)
-  await waitForExit(page)
-  const problems = page.getByRole('region', { name: 'Problems' })
-  const rows = problems.getByRole('listitem')
+  const rows = await problemRows(page, script)
   await expect(rows).toHaveCount(2)
   await expect(rows.nth(0)).toContainText('Blocked loop')
   await expect(rows.nth(0)).toContainText('×4')
@@ -93,7 +94,7 @@ test('the same block again is one row in Problems with a count, and the inspecto
   await expect(rows.nth(1)).toContainText('again.py:9')
   await expect(rows.nth(1)).not.toContainText('×')
   // The section counts every problem, not the rows.
-  await expect(problems.getByRole('heading')).toContainText('5')
+  await expect(page.getByRole('region', { name: 'Problems' }).getByRole('heading')).toContainText('5')
   await rows.nth(0).getByRole('button').click()
   const inspector = page.getByRole('region', { name: 'Inspector' })
   await expect(inspector).toContainText('4 of 4')
