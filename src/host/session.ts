@@ -121,8 +121,8 @@ export class Session {
       onEventLine: opts.handlers.onAgentLine
         ? (line, type, t) => {
             this.agentState(type, t)
-            // Notices are few: this one is read for a missing module (see watchNotice).
-            if (type === 'notice') this.watchNotice(JSON.parse(line) as NoticeEvent)
+            // Notices are few: each is read for a missing module (see watchNotice).
+            if (type === 'notice') this.watchNoticeLine(line)
             opts.handlers.onAgentLine?.(line, type, t)
           }
         : undefined,
@@ -383,6 +383,16 @@ export class Session {
           )
       })
       .catch(() => undefined)
+  }
+
+  private watchNoticeLine(line: string): void {
+    let e: NoticeEvent
+    try {
+      e = JSON.parse(line) as NoticeEvent
+    } catch {
+      return // the line is passed on as it is; its reader says what is wrong with it
+    }
+    if (e !== null && typeof e === 'object') this.watchNotice(e)
   }
 
   /** Ends the session once a probe for a missing module (see watchNotice) has answered. */
