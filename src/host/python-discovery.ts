@@ -261,10 +261,7 @@ function pythonNames(platform: NodeJS.Platform): string[] {
  * a shim is a shell script that takes a few hundred milliseconds to start one.
  */
 export function pythonsOnPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string[] {
-  const dirs = (env.PATH ?? env.Path ?? '')
-    .split(platform === 'win32' ? ';' : delimiter)
-    .filter(Boolean)
-    .flatMap((dir) => pyenvVersionBins(dir) ?? [dir])
+  const dirs = pathDirs(env, platform).flatMap((dir) => pyenvVersionBins(dir) ?? [dir])
   const out: string[] = []
   const seen = new Set<string>()
   for (const dir of dirs) {
@@ -373,8 +370,13 @@ function resolveExecutable(
   return exists(abs) ? abs : null
 }
 
+/** The folders of PATH, in order. */
+function pathDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+  return (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : delimiter).filter(Boolean)
+}
+
 function searchPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | null {
-  const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : delimiter).filter(Boolean)
+  const dirs = pathDirs(env, platform)
   const names = platform === 'win32' && !/\.exe$/i.test(name) ? [`${name}.exe`, name] : [name]
   for (const dir of dirs) {
     for (const n of names) {

@@ -4,7 +4,7 @@
 // hundreds of copies. Plain TypeScript: unit tests run it in Node.
 
 import { SpanKind, type Problem } from './model-types'
-import type { TraceModel } from './trace-model'
+import { frameSite, type TraceModel } from './trace-model'
 
 /** Problems that are one problem again and again, oldest first. */
 export interface ProblemGroup {
@@ -26,8 +26,7 @@ function withoutNumbers(message: string): string {
 
 /** The innermost frame of a problem's stack, as file:line (the program's line where it blocked). */
 function innermost(p: Problem): string {
-  const f = p.stack && p.stack.length ? p.stack[p.stack.length - 1] : null
-  return f ? `${f.file}:${f.line}` : ''
+  return p.stack && p.stack.length ? frameSite(p.stack[p.stack.length - 1]) : ''
 }
 
 /** What ran: a task's coroutine and where the task was made, else the callback and its source. */
