@@ -98,4 +98,20 @@ describe('JSON read from bytes', () => {
     // The same short string read twice is one string; a different one of the same length is not it.
     expect(read('["worker-1","worker-2","worker-1"]')).toEqual(['worker-1', 'worker-2', 'worker-1'])
   })
+
+  it('reads every short string as its own text when far more of them than the table holds share its slots', () => {
+    const parser = new JsonBytesParser()
+    // 60,000 distinct short strings, seven times the table's slots: most slots are taken over
+    // many times, and strings of one length and one hash land on one slot.
+    const texts = Array.from({ length: 60_000 }, (_, i) => `w${(i * 7919).toString(36)}-${i % 97}`)
+    const line = (from: number): string => JSON.stringify(texts.slice(from, from + 500))
+    for (let round = 0; round < 2; round++)
+      for (let from = 0; from < texts.length; from += 500) {
+        const bytes = utf8(line(from))
+        expect(parser.parse(bytes, 0, bytes.length)).toEqual(texts.slice(from, from + 500))
+      }
+    // Strings of one length whose bytes differ but whose hashes meet ("Aa" and "BB" hash alike).
+    const bytes = utf8('["xAa","xBB","xAa","xBB"]')
+    expect(parser.parse(bytes, 0, bytes.length)).toEqual(['xAa', 'xBB', 'xAa', 'xBB'])
+  })
 })

@@ -18,7 +18,9 @@ const EXACT_DIGITS = 15
 const MAX_DEPTH = 64
 /** Short strings (keys, event types, labels) are made once and looked up after. */
 const INTERN_MAX_LENGTH = 32
-const INTERN_MAX_ENTRIES = 8192
+/** Slots in the table of short strings (a power of two). */
+const INTERN_SLOTS = 8192
+const INTERN_MASK = INTERN_SLOTS - 1
 /** Longer strings are decoded whole: joined from String.fromCharCode's parts they would be a rope to flatten. */
 const LONG_STRING = 8192
 
@@ -44,7 +46,9 @@ export class JsonBytesParser {
   private p = 0
   private end = 0
   private depth = 0
-  private readonly interned = new Map<number, string>()
+  private readonly interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(
+    undefined
+  )
   private decoder: { decode(bytes: Uint8Array): string } | null = null
 
   /**
@@ -104,24 +108,27 @@ export class JsonBytesParser {
     const end = this.end
     const start = ++this.p
     let p = start
+    // The hash of a short string is taken on the way to its closing quote: one pass over it.
+    let hash = 0
     for (;;) {
       if (p >= end) return NOT_FAST
       const c = b[p]
       if (c === QUOTE) break
       // An escape, a control character or a byte outside ASCII: JSON.parse's to read.
       if (c === BACKSLASH || c < 0x20 || c > 0x7e) return NOT_FAST
+      hash = (Math.imul(hash, 31) + c) | 0
       p++
     }
     this.p = p + 1
     const length = p - start
     if (length > INTERN_MAX_LENGTH) return length > LONG_STRING ? this.long(start, p) : ascii(b, start, p)
-    let hash = length
-    for (let i = start; i < p; i++) hash = (Math.imul(hash, 31) + b[i]) | 0
-    const key = hash & 0x3fffffff
-    const known = this.interned.get(key)
+    // A table indexed by the hash, each slot the last string that hashed to it: no map to
+    // look in, and a string that lost its slot is only made again.
+    const slot = (hash ^ (hash >>> 15) ^ length) & INTERN_MASK
+    const known = this.interned[slot]
     if (known !== undefined && sameText(known, b, start, length)) return known
     const text = ascii(b, start, p)
-    if (this.interned.size < INTERN_MAX_ENTRIES) this.interned.set(key, text)
+    this.interned[slot] = text
     return text
   }
 
