@@ -232,6 +232,50 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await page.screenshot({ path: 'test-results/screenshots/window-1024.png' })
   })
 
+  test("a long script path shows its file's name; once the run ends the status bar counts its events", async ({
+    page
+  }) => {
+    await page.setViewportSize({ width: 1024, height: 700 })
+    await openExample(page, '02_generator_coroutines_tasks.py')
+    const path = page.getByRole('textbox', { name: 'Script path' })
+    const value = await path.inputValue()
+    await expect(path).toHaveAttribute('title', value)
+    // Longer than its field, it is scrolled to its end, the file's name; also once left.
+    const scrolled = (): Promise<{ left: number; most: number }> =>
+      path.evaluate((el: HTMLInputElement) => ({
+        left: el.scrollLeft,
+        most: el.scrollWidth - el.clientWidth
+      }))
+    await expect.poll(async () => (await scrolled()).most).toBeGreaterThan(20)
+    await expect
+      .poll(async () => {
+        const s = await scrolled()
+        return s.most - s.left
+      })
+      .toBeLessThanOrEqual(1)
+    await path.evaluate((el: HTMLInputElement) => {
+      el.scrollLeft = 0
+      el.setSelectionRange(0, 0)
+    })
+    await page.getByRole('region', { name: 'Console' }).click()
+    await expect
+      .poll(async () => {
+        const s = await scrolled()
+        return s.most - s.left
+      })
+      .toBeLessThanOrEqual(1)
+    const status = page.getByRole('status', { name: 'Status' })
+    await expect(status).not.toContainText('events/s')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await expect(status.getByTestId('event-rate')).toContainText('events/s')
+    await waitForExit(page)
+    // Over: the trace's events in all, not a rate; loop time with its two decimals.
+    await expect(status).not.toContainText('events/s')
+    const total = Number((await status.getByTestId('event-total').innerText()).replace(/[^\d]/g, ''))
+    expect(total).toBeGreaterThan(20)
+    await expect(status).toContainText(/loop time \d+\.\d\d s/)
+  })
+
   test('a script that fails on a missing module: its traceback, then a notice naming the interpreter; no loop ran', async ({
     page
   }) => {

@@ -12,6 +12,15 @@ export function formatDuration(sec: number): string {
 }
 
 /**
+ * A clock that runs on, for the status bar: seconds with a fixed number of decimals, so that
+ * "1.00 s" does not read "1 s" and the figure does not change width at each whole second.
+ */
+export function formatClock(sec: number): string {
+  if (!Number.isFinite(sec)) return '—'
+  return `${sec.toFixed(Math.abs(sec) < 100 ? 2 : 1)} s`
+}
+
+/**
  * Loop time relative to the trace origin, for axes: the unit and decimals are chosen by the
  * visible span, so neighbouring labels differ in their last digits ("10 ms", "20 ms").
  */
