@@ -7,7 +7,8 @@ import {
   ConsoleFeed,
   FEED_DEFAULTS,
   type FeedChunk,
-  type FeedTerminal
+  type FeedTerminal,
+  wrapWords
 } from '../../src/renderer/src/console-feed'
 
 /** Frames as macrotasks: the feed's writes and xterm's parse tasks interleave as in a page. */
@@ -121,6 +122,58 @@ describe('console feed into a real terminal', () => {
     expect(buf.getLine(1)?.getCell(0)?.isItalic()).toBeTruthy()
     expect(buf.getLine(0)?.getCell(0)?.isFgDefault()).toBe(true)
     term.dispose()
+  })
+
+  test('a notice wider than the terminal breaks between words, under its mark; program output is left as it is', async () => {
+    const term = new Terminal({
+      cols: 40,
+      rows: 24,
+      scrollback: 100,
+      convertEol: true,
+      allowProposedApi: true
+    })
+    const target: FeedTerminal = {
+      write: (data, callback) => term.write(data, callback),
+      reset: () => term.reset(),
+      cols: term.cols
+    }
+    const message =
+      'asyncio.coroutine was removed in Python 3.11; Loopscope supplied an equivalent so this program runs as written.'
+    const output = 'x'.repeat(30) + ' ' + 'y'.repeat(30) + '\n'
+    const chunks: FeedChunk[] = [
+      { stream: 'notice', data: message, level: 'info' },
+      { stream: 'stdout', data: output }
+    ]
+    const feed = new ConsoleFeed(target, () => chunks, frames)
+    feed.pump()
+    await until(() => feed.idle, 'the feed to drain')
+    const lines = bufferLines(term)
+    const noticeLines = lines.slice(0, -2)
+    expect(noticeLines[0].startsWith('[loopscope] asyncio.coroutine')).toBe(true)
+    for (const line of noticeLines) expect(line.length).toBeLessThanOrEqual(39)
+    for (const line of noticeLines.slice(1)) expect(line.startsWith(' '.repeat(12))).toBe(true)
+    // Every word whole, in order.
+    expect(noticeLines.join(' ').split(/ +/).join(' ')).toBe(`[loopscope] ${message}`)
+    // The program's own line is the terminal's to wrap, as it was written.
+    expect(lines.slice(-2).join('')).toBe(output.trimEnd())
+    feed.dispose()
+    term.dispose()
+  })
+
+  test('words are wrapped to the width: whole where they fit, cut where they do not; short lines and indentation kept', () => {
+    expect(wrapWords('short line', 20, 4)).toEqual(['short line'])
+    // A hanging indent once the width has room for it (three times the indent), else none.
+    expect(wrapWords('alpha beta gamma delta', 12, 5)).toEqual(['alpha beta', 'gamma delta'])
+    expect(wrapWords('alpha beta gamma delta', 12, 4)).toEqual(['alpha beta', '    gamma', '    delta'])
+    expect(wrapWords('abcdefghijklmnopqrstuvwxyz', 10, 0)).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxyz'])
+    expect(wrapWords('  File "a.py", line 3, in main', 16, 0)).toEqual(['  File "a.py",', 'line 3, in main'])
+    expect(wrapWords('one\ntwo three four', 9, 0)).toEqual(['one', 'two three', 'four'])
+    for (const width of [5, 9, 13, 40]) {
+      const text = 'the quick brown fox jumps over a lazy dog with a rather extraordinarily long word'
+      const lines = wrapWords(text, width, 3)
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(width)
+      expect(lines.join('').replace(/ /g, '')).toBe(text.replace(/ /g, ''))
+    }
   })
 
   test('a new session while a batch is still being parsed shows none of the old output', async () => {

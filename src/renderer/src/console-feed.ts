@@ -6,10 +6,14 @@
 // write callbacks, with at most one batch in the terminal at any time. Every character is
 // written, in order; the terminal's scrollback alone decides what it keeps.
 
-/** What the feed needs of a terminal: xterm's `write` (with its parsed callback) and `reset`. */
+/**
+ * What the feed needs of a terminal: xterm's `write` (with its parsed callback) and `reset`,
+ * and its width in columns where it has one (notices are wrapped between words to it).
+ */
 export interface FeedTerminal {
   write(data: string, callback?: () => void): void
   reset(): void
+  readonly cols?: number
 }
 
 /** One console chunk as the trace model keeps it. */
@@ -45,15 +49,58 @@ export const FEED_DEFAULTS = {
   initialCharsPerMs: 2_000
 } as const
 
-/** stdout as is, stderr in red, notices in italics on a line of their own, marked [loopscope]. */
-export function formatChunk(chunk: FeedChunk, atLineStart: boolean): string {
+const NOTICE_MARK = '[loopscope] '
+
+/**
+ * stdout as is, stderr in red, notices in italics on lines of their own, marked [loopscope]
+ * and, in a terminal `cols` wide, wrapped between words (the terminal would cut a word in two).
+ */
+export function formatChunk(chunk: FeedChunk, atLineStart: boolean, cols?: number): string {
   if (chunk.stream === 'stderr') return `\x1b[31m${chunk.data}\x1b[0m`
   if (chunk.stream === 'notice') {
     const color = chunk.level === 'error' ? '31' : chunk.level === 'warning' ? '33' : '36'
     const lead = atLineStart ? '' : '\n'
-    return `${lead}\x1b[${color};3m[loopscope] ${chunk.data.replace(/\n$/, '')}\x1b[0m\n`
+    const text = NOTICE_MARK + chunk.data.replace(/\n$/, '')
+    // One column spare: a line that fills the last column leaves some terminals a blank line.
+    const lines = cols !== undefined && cols > 1 ? wrapWords(text, cols - 1, NOTICE_MARK.length) : [text]
+    return `${lead}\x1b[${color};3m${lines.join('\n')}\x1b[0m\n`
   }
   return chunk.data
+}
+
+/**
+ * `text`'s lines broken between words so that none is wider than `width`; a word wider than
+ * a line is cut. The lines after a break are indented by `indent` (a hanging indent under
+ * the mark) where the width leaves room for it. Spaces at a break are left out.
+ */
+export function wrapWords(text: string, width: number, indent: number): string[] {
+  const pad = width >= indent * 3 ? ' '.repeat(indent) : ''
+  const out: string[] = []
+  for (const paragraph of text.split('\n')) {
+    if (paragraph.length <= width) {
+      out.push(paragraph)
+      continue
+    }
+    // A paragraph's own indentation (a traceback's lines) is kept on its first line.
+    const lead = /^ */.exec(paragraph)![0]
+    let line = lead
+    let first = true
+    for (const word of paragraph.slice(lead.length).split(' ')) {
+      if (first) line += word
+      else if (line.length + 1 + word.length <= width) line += ' ' + word
+      else {
+        out.push(line)
+        line = pad + word
+      }
+      first = false
+      while (line.length > width) {
+        out.push(line.slice(0, width))
+        line = pad + line.slice(width)
+      }
+    }
+    out.push(line)
+  }
+  return out
 }
 
 export class ConsoleFeed {
@@ -145,13 +192,14 @@ export class ConsoleFeed {
             data: `${skipped} older pieces of output were dropped before they could be shown (the window keeps the newest output)`,
             level: 'warning'
           },
-          this.atLineStart
+          this.atLineStart,
+          this.term.cols
         )
         this.currentAt = 0
         continue
       }
       if (this.written >= dropped + chunks.length) return ''
-      this.current = formatChunk(chunks[this.written++ - dropped], this.atLineStart)
+      this.current = formatChunk(chunks[this.written++ - dropped], this.atLineStart, this.term.cols)
       this.currentAt = 0
     }
     const text = this.current
