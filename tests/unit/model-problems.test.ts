@@ -82,6 +82,46 @@ describe('one run reported both slow and blocked is one problem', () => {
     expect(m.problems.map((p) => p.kind)).toEqual(['blocked'])
   })
 
+  it("a plain callback's late block report, under an id of its own, is the slow run that began with it", () => {
+    const m = new TraceModel()
+    const plainRun = (handle: number, t: number, dur: number, tick: number): TraceEvent[] => [
+      ev({ type: 'tick.begin', t, loop: 1, tick }),
+      ev({ type: 'handle.begin', t, loop: 1, handle, cb: 1, task: null, tick }),
+      ev({ type: 'handle.end', t: t + dur, loop: 1, handle, dur }),
+      ev({ type: 'tick.end', t: t + dur, loop: 1, tick })
+    ]
+    const plainSlow = (handle: number, t: number, elapsed: number): TraceEvent =>
+      ev({
+        type: 'problem',
+        t,
+        loop: 1,
+        kind: 'slow-callback',
+        message: `handler() took ${elapsed.toFixed(3)} s`,
+        task: null,
+        handle,
+        elapsed
+      })
+    const plainBlocked = (handle: number, t: number, elapsed: number): TraceEvent =>
+      ev({ type: 'blocked', t, loop: 1, handle, task: null, elapsed, stack: [frame(9)] })
+    m.ingest([
+      ...start(),
+      ...plainRun(7, 11, 0.3, 0),
+      plainSlow(7, 11, 0.3),
+      // Reported late, as a run the watchdog named itself (id 900): it began at 11.
+      plainBlocked(900, 11.2, 0.2),
+      blockedEnd(900, 11.3, 0.3),
+      // Another callback, slow, then a block of a third that began after it ended: apart.
+      ...plainRun(8, 12, 0.15, 1),
+      plainSlow(8, 12, 0.15),
+      ...plainRun(9, 12.2, 0.3, 2),
+      plainBlocked(901, 12.35, 0.15),
+      blockedEnd(901, 12.5, 0.3)
+    ])
+    expect(m.problems.map((p) => p.kind)).toEqual(['blocked', 'slow-callback', 'blocked'])
+    expect(m.problems[0].stack?.[0].line).toBe(9)
+    expect(m.problems[0].ended).toBe(true)
+  })
+
   it('two slow runs of one task, and a block of another of its runs, stay three problems', () => {
     const m = new TraceModel()
     m.ingest([

@@ -991,17 +991,22 @@ export class TraceModel {
     if (span !== null) this.spans.flags.data[span] |= SpanFlag.Blocked
     let p = this.blockedProblem.get(e.handle)
     // The run may have been reported slow as it ended while the watchdog was writing its
-    // report (the agent's two reports race): one problem, the block with its stack.
+    // report (the agent's two reports race): one problem, the block with its stack. A plain
+    // callback's late report names the run by an id of its own, so a slow run that began when
+    // the blocked one did (the report's time less its elapsed) is that run too: one loop runs
+    // one thing at a time.
     const task = e.task ?? null
+    const began = t - e.elapsed
     const slow = p
       ? undefined
       : this.recentProblem(
           (q) =>
             q.kind === 'slow-callback' &&
             q.loop === e.loop &&
-            (q.handle === e.handle || (task !== null && q.task === task)) &&
-            q.t <= t &&
-            q.t >= t - e.elapsed - SAME_RUN_SLACK
+            (((q.handle === e.handle || (task !== null && q.task === task)) &&
+              q.t <= t &&
+              q.t >= began - SAME_RUN_SLACK) ||
+              Math.abs(q.t - began) <= SAME_START_SLACK)
         )
     if (slow) {
       p = slow
@@ -1161,6 +1166,11 @@ export class TraceModel {
  * `elapsed` is measured from a clock read a little after the run's start.
  */
 const SAME_RUN_SLACK = 0.05
+/**
+ * Seconds apart two reports of one loop may place a run's start and still be of one run:
+ * both take it from the same clock reading, and no other run starts within a slow run.
+ */
+const SAME_START_SLACK = 0.002
 
 function blockedMessage(p: Problem, model: TraceModel): string {
   const where = p.stack && p.stack.length ? ` in ${shortSite(frameSite(p.stack[p.stack.length - 1]))}` : ''
