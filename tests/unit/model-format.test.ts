@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAxisTime, formatDuration, shortLabel } from '../../src/shared/trace-model/format'
+import { formatAxisTime, formatClock, formatDuration, shortLabel } from '../../src/shared/trace-model/format'
 
 describe('formatting times for people', () => {
   it('labels axis ticks in a unit that suits the visible span', () => {
@@ -16,6 +16,16 @@ describe('formatting times for people', () => {
     expect(formatDuration(0.6)).toBe('600.0 ms')
     expect(formatDuration(2.5)).toBe('2.500 s')
     expect(formatDuration(125)).toBe('2m 5.0s')
+  })
+
+  it('shows a running clock with the same decimals for each unit: milliseconds under a second', () => {
+    expect(formatClock(1)).toBe('1.00 s')
+    expect(formatClock(1.355)).toBe('1.35 s')
+    expect(formatClock(0.0163)).toBe('16 ms')
+    expect(formatClock(0.0042)).toBe('4.2 ms')
+    expect(formatClock(0)).toBe('0.0 ms')
+    expect(formatClock(250.25)).toBe('250.3 s')
+    expect(formatClock(Number.NaN)).toBe('—')
   })
 
   it('shortens dotted callback labels to their last parts', () => {

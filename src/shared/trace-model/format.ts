@@ -12,12 +12,15 @@ export function formatDuration(sec: number): string {
 }
 
 /**
- * A clock that runs on, for the status bar: seconds with a fixed number of decimals, so that
- * "1.00 s" does not read "1 s" and the figure does not change width at each whole second.
+ * A clock that runs on, for the status bar: a fixed number of decimals for each unit, so that
+ * "1.00 s" does not read "1 s" and the figure does not change width at each whole second;
+ * under a second in milliseconds (a 16 ms run is not "0.02 s").
  */
 export function formatClock(sec: number): string {
   if (!Number.isFinite(sec)) return '—'
-  return `${sec.toFixed(Math.abs(sec) < 100 ? 2 : 1)} s`
+  const a = Math.abs(sec)
+  if (a < 1) return `${(sec * 1e3).toFixed(a < 0.01 ? 1 : 0)} ms`
+  return `${sec.toFixed(a < 100 ? 2 : 1)} s`
 }
 
 /**
