@@ -337,6 +337,12 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     const inspector = page.getByRole('region', { name: 'Inspector' })
     await expect(inspector).toContainText('time.sleep(0.6)')
     await expect(inspector).toContainText('slow_handler')
+    // Shown in the swimlanes within the trace: the 0.6 s block of a 1.4 s run once showed
+    // the window from before the trace's start ("-289 ms – 1513 ms").
+    const range = page.getByRole('region', { name: 'Swimlanes' }).getByTitle(/The time range shown/)
+    for (const text of await range.allTextContents()) expect(text).not.toMatch(/-\d/)
+    await page.waitForTimeout(300)
+    for (const text of await range.allTextContents()) expect(text).not.toMatch(/-\d/)
   })
 
   test('scrubbing back to an early tick shows the queues as they were then', async ({ page }) => {
