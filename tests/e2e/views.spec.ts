@@ -203,6 +203,17 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     expect((await swimlanes.boundingBox())!.height).toBeCloseTo(h0 + 16, 0)
   })
 
+  test('a 1280-pixel window on first run draws every Tasks header whole', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await runExampleToExit(page, '00_welcome.py')
+    const tasks = page.getByRole('region', { name: 'Tasks' })
+    const cut = await tasks
+      .locator('th .sort')
+      .evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth).map((el) => el.textContent))
+    expect(cut).toEqual([])
+    await expect(tasks.locator('th .sort')).toHaveCount(7)
+  })
+
   test('a 1024-pixel window on first run still shows every Tasks column and the console find buttons', async ({
     page
   }) => {
