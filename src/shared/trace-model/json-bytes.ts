@@ -46,9 +46,7 @@ export class JsonBytesParser {
   private p = 0
   private end = 0
   private depth = 0
-  private readonly interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(
-    undefined
-  )
+  private readonly interned = new Array<string | undefined>(INTERN_SLOTS).fill(undefined)
   private decoder: { decode(bytes: Uint8Array): string } | null = null
 
   /**
