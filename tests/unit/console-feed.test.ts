@@ -166,6 +166,13 @@ describe('console feed into a real terminal', () => {
     expect(wrapWords('alpha beta gamma delta', 12, 5)).toEqual(['alpha beta', 'gamma delta'])
     expect(wrapWords('alpha beta gamma delta', 12, 4)).toEqual(['alpha beta', '    gamma', '    delta'])
     expect(wrapWords('abcdefghijklmnopqrstuvwxyz', 10, 0)).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxyz'])
+    // A path is cut after a slash where one fits.
+    expect(wrapWords('which /root/.pyenv/versions/3.11.7/bin/python3 cannot', 24, 2)).toEqual([
+      'which',
+      '  /root/.pyenv/versions/',
+      '  3.11.7/bin/python3',
+      '  cannot'
+    ])
     expect(wrapWords('  File "a.py", line 3, in main', 16, 0)).toEqual(['  File "a.py",', 'line 3, in main'])
     expect(wrapWords('one\ntwo three four', 9, 0)).toEqual(['one', 'two three', 'four'])
     for (const width of [5, 9, 13, 40]) {

@@ -70,7 +70,7 @@ export function formatChunk(chunk: FeedChunk, atLineStart: boolean, cols?: numbe
 
 /**
  * `text`'s lines broken between words so that none is wider than `width`; a word wider than
- * a line is cut. The lines after a break are indented by `indent` (a hanging indent under
+ * a line is cut (after a slash where it has one). The lines after a break are indented by `indent` (a hanging indent under
  * the mark) where the width leaves room for it. Spaces at a break are left out.
  */
 export function wrapWords(text: string, width: number, indent: number): string[] {
@@ -94,8 +94,11 @@ export function wrapWords(text: string, width: number, indent: number): string[]
       }
       first = false
       while (line.length > width) {
-        out.push(line.slice(0, width))
-        line = pad + line.slice(width)
+        // A word wider than the line (a path) is cut after its last slash that fits, if any.
+        const slash = Math.max(line.lastIndexOf('/', width - 1), line.lastIndexOf('\\', width - 1))
+        const cut = slash > pad.length ? slash + 1 : width
+        out.push(line.slice(0, cut))
+        line = pad + line.slice(cut)
       }
     }
     out.push(line)
