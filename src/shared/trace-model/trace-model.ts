@@ -997,17 +997,13 @@ export class TraceModel {
     // one thing at a time.
     const task = e.task ?? null
     const began = t - e.elapsed
-    const slow = p
-      ? undefined
-      : this.recentProblem(
-          (q) =>
-            q.kind === 'slow-callback' &&
-            q.loop === e.loop &&
-            (((q.handle === e.handle || (task !== null && q.task === task)) &&
-              q.t <= t &&
-              q.t >= began - SAME_RUN_SLACK) ||
-              Math.abs(q.t - began) <= SAME_START_SLACK)
-        )
+    const sameRun = (q: Problem): boolean => {
+      if (q.kind !== 'slow-callback' || q.loop !== e.loop) return false
+      if (Math.abs(q.t - began) <= SAME_START_SLACK) return true
+      const same = q.handle === e.handle || (task !== null && q.task === task)
+      return same && q.t <= t && q.t >= began - SAME_RUN_SLACK
+    }
+    const slow = p ? undefined : this.recentProblem(sameRun)
     if (slow) {
       p = slow
       p.kind = 'blocked'
