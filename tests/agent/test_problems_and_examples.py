@@ -204,6 +204,37 @@ class Problems(unittest.TestCase):
                     self.assertNotIn(awaiting["ref"], finished, e)
         self.assertEqual(kinds.count("queue"), 200, kinds)
 
+    def test_asyncio_wait_names_the_tasks_it_waits_for(self):
+        # Not asyncio's inner `_wait (tasks.py:…)`: the tasks given, as a gather's children.
+        path = write_program("""
+            import asyncio
+            async def nap(n):
+                await asyncio.sleep(0.02 * n)
+            async def main():
+                loop = asyncio.get_running_loop()
+                three = [asyncio.create_task(nap(i), name="t%d" % i) for i in range(1, 4)]
+                await asyncio.wait(three)
+                two = [asyncio.create_task(nap(i), name="u%d" % i) for i in range(1, 3)]
+                done, pending = await asyncio.wait(two, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(pending)
+                fut = loop.create_future()
+                loop.call_later(0.01, fut.set_result, 1)
+                await asyncio.wait([fut])
+            asyncio.run(main(), debug=False)
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual(code, 0, err)
+        names = {e["task"]: e["name"] for e in events if e["type"] == "task.create"}
+        waits = [(names[e["task"]], e["awaiting"]) for e in events
+                 if e["type"] == "task.state" and e.get("awaiting") and e["awaiting"]["kind"] != "sleep"]
+        named = [(task, a["kind"], a["label"], sorted(names[r] for r in a["ref"] or ())) for task, a in waits]
+        self.assertEqual(named, [
+            ("Task-1", "gather", "asyncio.wait of 3", ["t1", "t2", "t3"]),
+            ("Task-1", "gather", "asyncio.wait of 2, first completed", ["u1", "u2"]),
+            ("Task-1", "gather", "asyncio.wait of 1", ["u2"]),
+            ("Task-1", "future", "asyncio.wait of 1", []),
+        ])
+
 
 class SeedExamples(unittest.TestCase):
     def assert_runs(self, name, expected):
@@ -223,6 +254,10 @@ class SeedExamples(unittest.TestCase):
         notices = [e["message"] for e in events if e["type"] == "notice"]
         if sys.version_info >= (3, 11):
             self.assertEqual(sum("asyncio.coroutine" in m for m in notices), 1, notices)
+        # run_until_complete's task waits in asyncio.wait on the two tasks made before it.
+        labels = [e["awaiting"]["label"] for e in events
+                  if e["type"] == "task.state" and e.get("awaiting") and e["awaiting"]["kind"] == "gather"]
+        self.assertEqual(labels, ["asyncio.wait of 2"])
 
     def test_02_without_compat_fails_as_bare_python_does(self):
         path = example("02_generator_coroutines_tasks.py")

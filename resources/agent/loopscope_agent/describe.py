@@ -42,6 +42,10 @@ _FILE_KINDS = {
     "unix_events.py": "subprocess",
 }
 FUTURE = {"kind": "future", "ref": None, "label": "future"}
+# What classify_by_frame says of a task suspended in asyncio.wait's own coroutine (`_wait`,
+# in every version): the encoder names the futures it was given (`waited_in_wait`).
+WAIT_MANY = {"kind": "future", "ref": None, "label": "asyncio.wait"}
+_WAIT_CODE = getattr(getattr(tasks, "_wait", None), "__code__", None)
 
 
 def callback_label(cb):
@@ -189,6 +193,8 @@ def classify_by_frame(task, cache):
     if inner is None:
         return FUTURE
     code = inner.cr_code if type(inner) is _CoroutineType else inner.gi_code
+    if code is _WAIT_CODE:
+        return WAIT_MANY
     if where is None:
         where = inner
     frame = where.cr_frame if type(where) is _CoroutineType else where.gi_frame
@@ -229,6 +235,25 @@ def classify_by_frame(task, cache):
         # A lock's kind depends on the object, not only on the code: not cached.
         cache[key] = (code, wcode, result)
     return result
+
+
+def waited_in_wait(task):
+    """(futures, return_when) of the asyncio.wait a task is suspended in, read off its
+    innermost coroutine's frame, or None."""
+    coro = getattr(task, "_coro", None)
+    inner = None
+    for _ in range(64):
+        nxt = getattr(coro, "cr_await", None) if type(coro) is _CoroutineType else getattr(coro, "gi_yieldfrom", None)
+        if type(coro) is not _CoroutineType and type(coro) is not _GeneratorType:
+            break
+        inner = coro
+        coro = nxt
+    frame = getattr(inner, "cr_frame", None) or getattr(inner, "gi_frame", None)
+    if frame is None or frame.f_code is not _WAIT_CODE:
+        return None
+    names = frame.f_locals
+    fs = names.get("fs")
+    return (fs, names.get("return_when")) if fs is not None else None
 
 
 # Exact types whose repr reprlib gives unchanged while it is this short (its `maxlong`, and

@@ -27,7 +27,8 @@ from asyncio import events as aio_events, futures
 
 from . import events as ev, hooks
 from .describe import (_GATHERING, _TASK_TYPES, callback_key, callback_label, callback_site, classify_by_frame,
-                       code_site, coro_code, coro_name, exception_info, result_repr, running_handle, task_coro)
+                       code_site, coro_code, coro_name, exception_info, result_repr, running_handle, task_coro,
+                       WAIT_MANY, waited_in_wait)
 from .writer import dumps, get_writer
 
 _mono = time.monotonic
@@ -36,6 +37,8 @@ _FunctionType = types.FunctionType
 _MethodType = types.MethodType
 _partial = functools.partial
 _SLEEP_CALLBACK = futures._set_result_unless_cancelled
+# asyncio.wait's return_when, as its label says it (ALL_COMPLETED says nothing).
+_WAIT_WHEN = {"FIRST_COMPLETED": ", first completed", "FIRST_EXCEPTION": ", first exception"}
 _Future = futures.Future
 _item0 = operator.itemgetter(0)
 _item1 = operator.itemgetter(1)
@@ -595,7 +598,8 @@ class LoopTrace:
                 job = self.exec_job_of(waiter)
                 if job is not None:
                     return job[4]
-            return classify_by_frame(task, self.await_cache)
+            awaited = classify_by_frame(task, self.await_cache)
+            return self.wait_many(task) if awaited is WAIT_MANY else awaited
         if isinstance(waiter, _TASK_TYPES):
             # Packed as an op of its own: the reader names the awaited task.
             return (OP_WAIT_TASK, self.task_record(waiter, out, t)[0])
@@ -608,7 +612,24 @@ class LoopTrace:
         job = self.exec_job_of(waiter)
         if job is not None:
             return job[4]
-        return classify_by_frame(task, self.await_cache)
+        awaited = classify_by_frame(task, self.await_cache)
+        return self.wait_many(task) if awaited is WAIT_MANY else awaited
+
+    def wait_many(self, task):
+        """What a task suspended in asyncio.wait awaits: the tasks it was given (those
+        recorded), as a gather's are named; its label says how many, and when it returns
+        if not at all of them."""
+        try:
+            found = waited_in_wait(task)
+        except Exception:
+            found = None
+        if found is None:
+            return WAIT_MANY
+        fs, when = found
+        tasks_get = self.tasks.get
+        refs = sorted(rec[0] for rec in map(tasks_get, map(id, fs)) if rec is not None)
+        label = "asyncio.wait of %d%s" % (len(fs), _WAIT_WHEN.get(when, ""))
+        return {"kind": "gather" if refs else "future", "ref": refs or None, "label": label}
 
     def exec_job(self, fut, func, t_sub):
         """A `run_in_executor` job, known from its submission on (it may end before the
@@ -963,6 +984,8 @@ class LoopTrace:
                     continue  # it moved on within the tick: its latest wait is written
                 if type(waiter) is _Future and (not self.exec_jobs or self.exec_job_of(waiter) is None):
                     awaited = classify_by_frame(task, self.await_cache)
+                    if awaited is WAIT_MANY:
+                        awaited = self.wait_many(task)
                 else:
                     out = []
                     awaited = self.awaiting(waiter, task, out, self._t_at(pos, end_mono) - off)
@@ -1143,6 +1166,8 @@ class LoopTrace:
                 awaited = job[4]
             else:
                 awaited = classify_by_frame(task, cache)
+                if awaited is WAIT_MANY:
+                    awaited = self.wait_many(task)
             xi = xmap.get(id(awaited))
             if xi is None:
                 xi = self._xref(awaited)
