@@ -68,6 +68,23 @@ test.describe('the web host runs a bundled example and shows it live', () => {
     await expect(inspector).toContainText(/\/resources\/examples\/00_welcome\.py:\d+/)
   })
 
+  test("a task in asyncio.wait waits on the tasks it was given; the inspector's history keeps within its pane", async ({
+    page
+  }) => {
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await runExampleToExit(page, '02_generator_coroutines_tasks.py')
+    await page
+      .getByRole('region', { name: 'Tasks' })
+      .getByRole('row', { name: /^Task-3 / })
+      .click()
+    const inspector = page.getByRole('region', { name: 'Inspector' })
+    const label = inspector.getByRole('cell', { name: 'asyncio.wait of 2' })
+    await expect(label).toBeVisible()
+    const pane = await inspector.boundingBox()
+    const cell = await label.boundingBox()
+    expect(pane && cell && cell.x + cell.width <= pane.x + pane.width).toBe(true)
+  })
+
   test('the Tasks table fits its pane; a column border drags, is remembered, and double-click resets it', async ({
     page
   }) => {
