@@ -204,6 +204,28 @@ class Problems(unittest.TestCase):
                     self.assertNotIn(awaiting["ref"], finished, e)
         self.assertEqual(kinds.count("queue"), 200, kinds)
 
+    def test_a_task_of_a_library_coroutine_is_named_by_it_not_by_a_line_of_asyncio(self):
+        # No frame of the program's on the chain: "Event.wait", not "wait (locks.py:213)".
+        path = write_program("""
+            import asyncio
+            async def main():
+                ev, q, lock = asyncio.Event(), asyncio.Queue(), asyncio.Lock()
+                await lock.acquire()
+                waiting = [asyncio.create_task(ev.wait(), name="ev"), asyncio.create_task(q.get(), name="q"),
+                           asyncio.create_task(lock.acquire(), name="lock")]
+                await asyncio.sleep(0.01)
+                ev.set(); q.put_nowait(1); lock.release()
+                await asyncio.gather(*waiting)
+            asyncio.run(main())
+        """)
+        code, out, err, events = run_traced([path])
+        self.assertEqual(code, 0, err)
+        names = {e["task"]: e["name"] for e in events if e["type"] == "task.create"}
+        waits = sorted((names[e["task"]], e["awaiting"]["kind"], e["awaiting"]["label"]) for e in events
+                       if e["type"] == "task.state" and e.get("awaiting") and names[e["task"]] in ("ev", "q", "lock"))
+        self.assertEqual(waits, [("ev", "event", "Event.wait"), ("lock", "lock", "Lock.acquire"),
+                                 ("q", "queue", "Queue.get")])
+
     def test_asyncio_wait_names_the_tasks_it_waits_for(self):
         # Not asyncio's inner `_wait (tasks.py:…)`: the tasks given, as a gather's children.
         path = write_program("""

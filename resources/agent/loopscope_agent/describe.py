@@ -195,12 +195,17 @@ def classify_by_frame(task, cache):
     code = inner.cr_code if type(inner) is _CoroutineType else inner.gi_code
     if code is _WAIT_CODE:
         return WAIT_MANY
+    outer = None
     if where is None:
+        # No frame of the program's on the chain (a task made of a library coroutine, as
+        # wait_for's of `event.wait()` before 3.12): named by that coroutine, not by a line
+        # of asyncio's. Its code is part of the cache key, in the place of the program's.
         where = inner
+        outer = getattr(task, "_coro", None)
     frame = where.cr_frame if type(where) is _CoroutineType else where.gi_frame
     if frame is None:
         return FUTURE
-    wcode = frame.f_code
+    wcode = frame.f_code if outer is None else (outer.cr_code if type(outer) is _CoroutineType else outer.gi_code)
     # Keyed by ids and the instruction (hashing code objects, or asking a frame for its
     # line number, costs more than the rest of this); a hit is checked to be the same code.
     key = (id(code), id(wcode), frame.f_lasti)
@@ -229,12 +234,35 @@ def classify_by_frame(task, cache):
             kind = "sleep"
         else:
             kind = _FILE_KINDS.get(base, "future")
-    label = "%s (%s:%d)" % (code.co_name, os.path.basename(wcode.co_filename), frame.f_lineno)
+    by_code = True
+    if outer is None:
+        label = "%s (%s:%d)" % (code.co_name, os.path.basename(wcode.co_filename), frame.f_lineno)
+    else:
+        label, by_code = library_name(outer, wcode)
     result = {"kind": kind, "ref": None, "label": label}
-    if kind not in ("lock", "event", "condition", "semaphore"):
+    if by_code and kind not in ("lock", "event", "condition", "semaphore"):
         # A lock's kind depends on the object, not only on the code: not cached.
         cache[key] = (code, wcode, result)
     return result
+
+
+def library_name(coro, code):
+    """A library coroutine's qualified name ("Event.wait"), and whether its code alone says
+    it. Before 3.11 code objects have no `co_qualname`: a method's is made of the class of
+    the `self` it was called on."""
+    name = getattr(code, "co_qualname", None)
+    if name:
+        return name, True
+    name = code.co_name
+    if code.co_argcount and code.co_varnames[0] == "self":
+        try:
+            frame = coro.cr_frame if type(coro) is _CoroutineType else coro.gi_frame
+            owner = frame.f_locals.get("self") if frame is not None else None
+        except Exception:
+            owner = None
+        if owner is not None:
+            return "%s.%s" % (type(owner).__name__, name), False
+    return name, True
 
 
 def waited_in_wait(task):
