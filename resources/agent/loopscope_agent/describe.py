@@ -268,15 +268,8 @@ def library_name(coro, code):
 def waited_in_wait(task):
     """(futures, return_when) of the asyncio.wait a task is suspended in, read off its
     innermost coroutine's frame, or None."""
-    coro = getattr(task, "_coro", None)
-    inner = None
-    for _ in range(64):
-        nxt = getattr(coro, "cr_await", None) if type(coro) is _CoroutineType else getattr(coro, "gi_yieldfrom", None)
-        if type(coro) is not _CoroutineType and type(coro) is not _GeneratorType:
-            break
-        inner = coro
-        coro = nxt
-    frame = getattr(inner, "cr_frame", None) or getattr(inner, "gi_frame", None)
+    frames = coro_stack(getattr(task, "_coro", None))
+    frame = frames[-1] if frames else None
     if frame is None or frame.f_code is not _WAIT_CODE:
         return None
     names = frame.f_locals
