@@ -598,8 +598,7 @@ class LoopTrace:
                 job = self.exec_job_of(waiter)
                 if job is not None:
                     return job[4]
-            awaited = classify_by_frame(task, self.await_cache)
-            return self.wait_many(task) if awaited is WAIT_MANY else awaited
+            return self.classify(task)
         if isinstance(waiter, _TASK_TYPES):
             # Packed as an op of its own: the reader names the awaited task.
             return (OP_WAIT_TASK, self.task_record(waiter, out, t)[0])
@@ -612,6 +611,11 @@ class LoopTrace:
         job = self.exec_job_of(waiter)
         if job is not None:
             return job[4]
+        return self.classify(task)
+
+    def classify(self, task):
+        """What a task waiting on a plain future awaits (classify_by_frame), with the futures
+        of an asyncio.wait named (`wait_many`)."""
         awaited = classify_by_frame(task, self.await_cache)
         return self.wait_many(task) if awaited is WAIT_MANY else awaited
 
@@ -983,9 +987,7 @@ class LoopTrace:
                 if waiter is None or id(waiter) != wid:
                     continue  # it moved on within the tick: its latest wait is written
                 if type(waiter) is _Future and (not self.exec_jobs or self.exec_job_of(waiter) is None):
-                    awaited = classify_by_frame(task, self.await_cache)
-                    if awaited is WAIT_MANY:
-                        awaited = self.wait_many(task)
+                    awaited = self.classify(task)
                 else:
                     out = []
                     awaited = self.awaiting(waiter, task, out, self._t_at(pos, end_mono) - off)
@@ -1146,7 +1148,7 @@ class LoopTrace:
         n = len(wl)
         WA = self.WA
         xmap = self.xmap
-        cache = self.await_cache
+        classify = self.classify
         jobs = self.exec_jobs
         base = self.enc_base
         had = len(WA)
@@ -1165,9 +1167,7 @@ class LoopTrace:
             if job is not None:
                 awaited = job[4]
             else:
-                awaited = classify_by_frame(task, cache)
-                if awaited is WAIT_MANY:
-                    awaited = self.wait_many(task)
+                awaited = classify(task)
             xi = xmap.get(id(awaited))
             if xi is None:
                 xi = self._xref(awaited)
